@@ -1,0 +1,107 @@
+"""The `bot` command: what advisors and engineers run on the knowledge base.
+
+One entry point with a sub-command per task; every command and option has help text, and a
+test fails when one is missing from the README.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from dataclasses import asdict
+from typing import Optional
+
+import click
+
+from bot.settings import Settings
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Awex China e-commerce advisor: manage the knowledge base and its index."""
+
+
+@main.command()
+def check() -> None:
+    """Validate every knowledge file; exit non-zero on any error."""
+    from bot.knowledge.articles import load_corpus
+
+    settings = Settings.from_env()
+    corpus = load_corpus(settings.knowledge_dir, stale_after_months=settings.stale_after_months)
+    for issue in corpus.issues:
+        click.echo(str(issue), err=issue.level == "error")
+    click.echo(f"{len(corpus.articles)} articles checked: {len(corpus.errors)} error(s), "
+               f"{len(corpus.warnings)} warning(s)")
+    sys.exit(1 if corpus.errors else 0)
+
+
+@main.command()
+@click.option("--force", is_flag=True, help="Rebuild even when nothing changed.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def build(force: bool, quiet: bool) -> None:
+    """Build the search index from knowledge/ (skipped when nothing changed)."""
+    from bot.knowledge.index import build_index
+
+    settings = Settings.from_env()
+    report = build_index(settings, force=force, progress=not quiet, log=click.echo)
+    if report.status == "failed":
+        for error in report.errors:
+            click.echo(error, err=True)
+        click.echo("build failed: the serving index is unchanged", err=True)
+        sys.exit(1)
+    if report.status == "unchanged":
+        click.echo(f"index up to date ({report.path.name})")
+        return
+    click.echo(f"index built in {report.seconds:.1f}s: {report.keys} keys, "
+               f"{report.embedded} embedded, {report.reused} reused from cache ({report.path.name})")
+
+
+@main.command()
+@click.argument("question")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default=None,
+              help="Language of the question (detected when omitted).")
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default="hybrid",
+              help="Which retriever(s) to use.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def search(question: str, lang: Optional[str], mode: str, as_json: bool) -> None:
+    """Show the top articles for QUESTION with their scores, for debugging answers."""
+    from bot.knowledge.engine import KnowledgeBase
+    from bot.language import detect_language
+
+    kb = KnowledgeBase()
+    lang = lang or detect_language(question) or "fr"
+    result = kb.search(question, lang, mode=mode)
+    if as_json:
+        click.echo(json.dumps(asdict(result), ensure_ascii=False, indent=2))
+        return
+    click.echo(f"decision: {result.status} (confidence {result.confidence:.3f}, language {lang})")
+    for rank, c in enumerate(result.candidates, 1):
+        click.echo(f"{rank}. {c.article_id:28s} fused {c.score:.3f}  dense {c.dense:.3f}  "
+                   f"lexical {c.lexical:.3f}  found by {', '.join(c.found_by) or '-'}")
+    if result.answer:
+        a = result.answer
+        click.echo(f"\n[{a.title} — {a.heading}]\n{a.text}\nsource: {a.sources[0].title} "
+                   f"<{a.sources[0].url}>")
+
+
+@main.command()
+def stats() -> None:
+    """Count articles and sections per language and topic, and list stale reviews."""
+    from bot.knowledge.articles import load_corpus
+
+    settings = Settings.from_env()
+    corpus = load_corpus(settings.knowledge_dir, stale_after_months=settings.stale_after_months)
+    for lang in ("fr", "en"):
+        articles = [a for a in corpus.articles if a.lang == lang]
+        click.echo(f"{lang}: {len(articles)} articles, "
+                   f"{sum(len(a.sections) for a in articles)} sections")
+    topics = Counter(t for a in corpus.articles if a.lang == "fr" for t in a.topics)
+    click.echo("topics: " + ", ".join(f"{t} {n}" for t, n in sorted(topics.items())))
+    stale = [w for w in corpus.warnings if "reviewed" in w.message]
+    click.echo(f"stale reviews (older than {settings.stale_after_months} months): {len(stale)}")
+    for warning in stale:
+        click.echo(f"  {warning.path.name} ({warning.message})")
+
+
+if __name__ == "__main__":
+    main()

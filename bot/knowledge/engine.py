@@ -1,0 +1,297 @@
+"""Hybrid search over a built index, with a confidence gate and clarification.
+
+Dense cosines (sentence-transformers) and saturated BM25 scores are combined with per-language
+weights calibrated on the gold set (`bot/retrieval.yml`): the default model is English-centred,
+so French leans on the lexical side. The same fused score ranks articles and gates answers, so
+"how sure are we" and "what comes first" never disagree.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from bot.knowledge.articles import split_sentences
+from bot.knowledge.index import FORMAT_VERSION, IndexError_, current_path, read_meta
+from bot.knowledge.lexical import BM25, lemmas
+from bot.knowledge.vectors import Embedder, VectorIndex
+from bot.settings import RetrievalTuning, Settings
+
+log = logging.getLogger(__name__)
+
+ANSWER, CLARIFY, NO_ANSWER = "answer", "clarify", "no_answer"
+MODES = ("dense", "lexical", "hybrid")
+MAX_ANSWER_CHARS = 700
+# Questions with fewer content words than this lean on the conversation's previous topic.
+FOLLOW_UP_MAX_TERMS = 2
+
+
+@dataclass(frozen=True)
+class Source:
+    title: str
+    url: str
+    date: str
+
+
+@dataclass
+class Candidate:
+    """One article's scores for a query; `found_by` names the retrievers that ranked it."""
+
+    article_id: str
+    score: float
+    dense: float
+    lexical: float
+    found_by: List[str] = field(default_factory=list)
+
+
+@dataclass
+class Answer:
+    article_id: str
+    lang: str
+    title: str
+    heading: str
+    text: str
+    sources: List[Source]
+    other_language: bool
+    related: List[Tuple[str, str]]
+    reviewed: str
+
+
+@dataclass
+class SearchResult:
+    status: str
+    language: str
+    confidence: float
+    candidates: List[Candidate]
+    answer: Optional[Answer] = None
+    timings: Dict[str, float] = field(default_factory=dict)
+
+
+class KnowledgeIndex:
+    """One loaded, immutable index build. A reload creates a new object; searches in flight
+    keep using the one they started with."""
+
+    def __init__(self, path: Path, settings: Settings, embedder: Optional[Embedder] = None):
+        self.path = path
+        try:
+            meta = read_meta(path)
+            self.keys: List[Dict] = json.loads((path / "keys.json").read_text("utf-8"))
+            articles = json.loads((path / "articles.json").read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            raise IndexError_(f"the index at {path} is unreadable ({exc}); run `bot build`")
+        if meta.get("format") != FORMAT_VERSION:
+            raise IndexError_(f"the index at {path} has format {meta.get('format')}, this code "
+                              f"reads {FORMAT_VERSION}; run `bot build`")
+        if meta.get("model") != settings.model_name:
+            raise IndexError_(
+                f"the index at {path} was built with the model '{meta.get('model')}' but "
+                f"AWEX_EMBEDDING_MODEL is '{settings.model_name}'; run `bot build` to rebuild it "
+                "with this model, or set AWEX_EMBEDDING_MODEL back")
+        self.meta = meta
+        try:
+            self.vectors = VectorIndex.load(path / "vectors.faiss", meta["index_type"])
+        except Exception as exc:  # faiss raises RuntimeError with its own text
+            raise IndexError_(f"the vector file in {path} is corrupt ({exc}); run `bot build`")
+        if self.vectors.size != len(self.keys):
+            raise IndexError_(f"the index at {path} has {self.vectors.size} vectors for "
+                              f"{len(self.keys)} keys; run `bot build`")
+        self.articles = {(a["id"], a["lang"]): a for a in articles}
+        self.article_ids = sorted({a["id"] for a in articles})
+        self._id_position = {aid: i for i, aid in enumerate(self.article_ids)}
+        self.key_article = np.array([self._id_position[k["id"]] for k in self.keys], np.int64)
+        self.bm25 = BM25([k["terms"] for k in self.keys])
+        self.embedder = embedder or Embedder(settings.model_name)
+
+    def title(self, article_id: str, lang: str) -> str:
+        article = self.articles.get((article_id, lang)) or self.articles.get(
+            (article_id, "en" if lang == "fr" else "fr"))
+        return article["title"] if article else article_id
+
+    # -- retrieval -----------------------------------------------------------------------------
+    def _dense(self, query: str, depth: int) -> np.ndarray:
+        """Cosine of the query with every key (0 beyond the `depth` nearest)."""
+        scores = np.zeros(len(self.keys), dtype=np.float32)
+        cosines, ids = self.vectors.search(self.embedder.embed_query(query), depth)
+        scores[ids] = np.maximum(cosines, 0.0)
+        return scores
+
+    def _lexical(self, query: str, lang: str, saturation: float) -> np.ndarray:
+        """BM25 squashed into [0, 1): 1 - exp(-bm25 / saturation)."""
+        terms = self.bm25.correct(lemmas([query], lang)[0])
+        raw = self.bm25.scores(terms)
+        return 1.0 - np.exp(-raw / saturation)
+
+    def _per_article(self, key_scores: np.ndarray) -> np.ndarray:
+        best = np.zeros(len(self.article_ids), dtype=np.float32)
+        np.maximum.at(best, self.key_article, key_scores)
+        return best
+
+    def search(self, query: str, lang: str, tuning: RetrievalTuning, mode: str = "hybrid",
+               previous_article: Optional[str] = None, only_article: Optional[str] = None,
+               depth: int = 200) -> SearchResult:
+        """Rank articles for `query`, gate on confidence, and pick the section to show."""
+        timings: Dict[str, float] = {}
+        lang = lang if lang in tuning.answer_threshold else "fr"
+        content_terms = lemmas([query], lang)[0]
+        if previous_article and len(content_terms) <= FOLLOW_UP_MAX_TERMS:
+            # "et pour les cosmétiques ?": the short question refines the previous topic.
+            query = f"{query} {self.title(previous_article, lang)}"
+        wd = tuning.dense_weight[lang] if mode != "lexical" else 0.0
+        wl = tuning.lexical_weight[lang] if mode != "dense" else 0.0
+        if mode == "dense":
+            wd = 1.0
+        if mode == "lexical":
+            wl = 1.0
+        start = time.perf_counter()
+        dense = self._dense(query, depth) if wd else np.zeros(len(self.keys), np.float32)
+        timings["dense"] = time.perf_counter() - start
+        start = time.perf_counter()
+        lexical = (self._lexical(query, lang, tuning.lexical_saturation) if wl
+                   else np.zeros(len(self.keys), np.float32))
+        timings["lexical"] = time.perf_counter() - start
+        start = time.perf_counter()
+        fused_keys = wd * dense + wl * lexical
+        fused = self._per_article(fused_keys)
+        dense_art, lexical_art = self._per_article(dense), self._per_article(lexical)
+        order = np.argsort(-fused)[: tuning.top_k]
+        dense_top = set(np.argsort(-dense_art)[: tuning.top_k].tolist()) if wd else set()
+        lexical_top = set(np.argsort(-lexical_art)[: tuning.top_k].tolist()) if wl else set()
+        candidates = [
+            Candidate(self.article_ids[i], float(fused[i]), float(dense_art[i]),
+                      float(lexical_art[i]),
+                      [name for name, top in (("dense", dense_top), ("lexical", lexical_top))
+                       if i in top])
+            for i in order if fused[i] > 0
+        ]
+        timings["fusion"] = time.perf_counter() - start
+        threshold = tuning.answer_threshold[lang] if mode == "hybrid" else \
+            tuning.answer_threshold.get(f"{mode}_{lang}", tuning.answer_threshold[lang])
+        if only_article:
+            chosen = [c for c in candidates if c.article_id == only_article] or [
+                Candidate(only_article, 0.0, 0.0, 0.0)]
+            return SearchResult(ANSWER, lang, chosen[0].score, candidates,
+                                self._answer(only_article, lang, fused_keys), timings)
+        confidence = candidates[0].score if candidates else 0.0
+        if confidence < threshold:
+            return SearchResult(NO_ANSWER, lang, confidence, candidates, None, timings)
+        if len(candidates) > 1 and candidates[1].score >= threshold and \
+                confidence - candidates[1].score < tuning.clarify_margin:
+            return SearchResult(CLARIFY, lang, confidence, candidates, None, timings)
+        return SearchResult(ANSWER, lang, confidence, candidates,
+                            self._answer(candidates[0].article_id, lang, fused_keys), timings)
+
+    def _answer(self, article_id: str, lang: str, fused_keys: np.ndarray) -> Answer:
+        """The best-matching section of the article, in the user's language when it exists."""
+        article = self.articles.get((article_id, lang))
+        other_language = article is None
+        if other_language:
+            article = self.articles[(article_id, "en" if lang == "fr" else "fr")]
+        best_position, best_score = 0, -1.0
+        for i, key in enumerate(self.keys):
+            if key["kind"] == "section" and key["id"] == article_id \
+                    and key["lang"] == article["lang"] and fused_keys[i] > best_score:
+                best_position, best_score = key["section"], float(fused_keys[i])
+        section = article["sections"][best_position]
+        related = [(rid, self.title(rid, lang)) for rid in article["related"]
+                   if any((rid, l) in self.articles for l in ("fr", "en"))][:3]
+        return Answer(
+            article_id=article_id, lang=article["lang"], title=article["title"],
+            heading=section["heading"], text=trim_at_sentence(section["text"]),
+            sources=[Source(**s) for s in article["sources"]], other_language=other_language,
+            related=related, reviewed=article["reviewed"])
+
+
+def trim_at_sentence(text: str, limit: int = MAX_ANSWER_CHARS) -> str:
+    """Cut a long text at the last sentence that fits, never mid-sentence."""
+    if len(text) <= limit:
+        return text
+    kept: List[str] = []
+    for sentence in split_sentences(text):
+        if len(" ".join(kept + [sentence])) > limit:
+            break
+        kept.append(sentence)
+    return " ".join(kept) if kept else text[:limit].rsplit(" ", 1)[0] + "…"
+
+
+class KnowledgeBase:
+    """The process-wide entry point: loads the current index lazily and hot-reloads it.
+
+    Each search checks (cheaply, at most once a second) whether `CURRENT` points elsewhere; a new
+    index is loaded before it replaces the old one, so a missing or corrupt build is logged and
+    the previous index keeps serving.
+    """
+
+    def __init__(self, settings: Optional[Settings] = None, check_interval: float = 1.0):
+        self.settings = settings or Settings.from_env()
+        self.check_interval = check_interval
+        self._index: Optional[KnowledgeIndex] = None
+        self._tuning: Optional[RetrievalTuning] = None
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+        self._embedder = Embedder(self.settings.model_name)
+        self.last_error: Optional[str] = None
+        self._failed_target: Optional[Path] = None
+
+    @property
+    def tuning(self) -> RetrievalTuning:
+        if self._tuning is None:
+            self._tuning = self.settings.tuning()
+        return self._tuning
+
+    def index(self) -> KnowledgeIndex:
+        """The index to use for one request (loading or reloading it when needed)."""
+        now = time.monotonic()
+        if self._index is not None and now - self._checked_at < self.check_interval:
+            return self._index
+        with self._lock:
+            self._checked_at = now
+            target = current_path(self.settings.index_dir)
+            if self._index is not None and (target is None or target == self._index.path
+                                            or target == self._failed_target):
+                return self._index
+            if target is None:
+                raise IndexError_(f"no index in {self.settings.index_dir}; run `bot build`")
+            try:
+                fresh = KnowledgeIndex(target, self.settings, self._embedder)
+            except IndexError_ as exc:
+                self.last_error = str(exc)
+                self._failed_target = target
+                if self._index is None:
+                    raise
+                log.error("keeping the index at %s: %s", self._index.path, exc)
+                return self._index
+            if self._index is not None:
+                log.info("reloaded the knowledge index: %s", target.name)
+            self._index = fresh
+            self.last_error = None
+            return fresh
+
+    def search(self, query: str, lang: str, mode: str = "hybrid",
+               previous_article: Optional[str] = None,
+               only_article: Optional[str] = None) -> SearchResult:
+        return self.index().search(query, lang, self.tuning, mode=mode,
+                                   previous_article=previous_article, only_article=only_article)
+
+    def warm_up(self) -> None:
+        """Load the model, index and spaCy now, so the first user does not wait for them."""
+        self.search("Tmall Global", "fr")
+        self.search("Tmall Global", "en")
+
+
+_SHARED: Optional[KnowledgeBase] = None
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_knowledge_base() -> KnowledgeBase:
+    """One KnowledgeBase per process (model and index are heavy), created on first use."""
+    global _SHARED
+    with _SHARED_LOCK:
+        if _SHARED is None:
+            _SHARED = KnowledgeBase()
+        return _SHARED

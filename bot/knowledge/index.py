@@ -1,0 +1,172 @@
+"""Build the knowledge index offline and publish it atomically; load it read-only.
+
+A build writes a complete new folder beside the current one, then swaps the `CURRENT` pointer
+with one atomic rename. A failed check or build never touches the serving index, and a running
+action server notices the new pointer and switches (see `bot.knowledge.engine`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, List, Optional
+
+import numpy as np
+
+from bot.knowledge.articles import Article, Corpus, load_corpus
+from bot.knowledge.lexical import lemmas
+from bot.knowledge.vectors import Embedder, EmbeddingCache, VectorIndex
+from bot.settings import Settings
+
+# Bump when the index layout or the key texts change, so old indexes are rebuilt.
+FORMAT_VERSION = 3
+POINTER = "CURRENT"
+
+
+class IndexError_(Exception):
+    """The index is missing, corrupt or built with another model: the message says which."""
+
+
+@dataclass
+class BuildReport:
+    status: str  # "built", "unchanged" or "failed"
+    fingerprint: str = ""
+    path: Optional[Path] = None
+    keys: int = 0
+    embedded: int = 0
+    reused: int = 0
+    seconds: float = 0.0
+    errors: List[str] = field(default_factory=list)
+
+
+def key_records(articles: List[Article]) -> List[Dict]:
+    """Every searchable key: each section (with its article title) and each example question."""
+    records = []
+    for article in articles:
+        for section in article.sections:
+            records.append({"kind": "section", "id": article.id, "lang": article.lang,
+                            "section": section.position,
+                            "text": f"{article.title}. {section.heading}. {section.text}"})
+        for question in article.questions:
+            records.append({"kind": "question", "id": article.id, "lang": article.lang,
+                            "section": -1, "text": question})
+    return records
+
+
+def corpus_fingerprint(knowledge_files: List[Path], model_name: str) -> str:
+    digest = hashlib.sha256(f"v{FORMAT_VERSION}\0{model_name}".encode())
+    for path in knowledge_files:
+        digest.update(path.as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def current_path(index_dir: Path) -> Optional[Path]:
+    pointer = index_dir / POINTER
+    if not pointer.exists():
+        return None
+    return index_dir / pointer.read_text(encoding="utf-8").strip()
+
+
+def read_meta(path: Path) -> Dict:
+    return json.loads((path / "meta.json").read_text(encoding="utf-8"))
+
+
+def build_index(settings: Settings, force: bool = False, progress: bool = False,
+                corpus: Optional[Corpus] = None,
+                log: Callable[[str], None] = lambda _: None) -> BuildReport:
+    """Check the corpus, embed what changed, write a new index folder, switch the pointer."""
+    started = time.perf_counter()
+    corpus = corpus or load_corpus(settings.knowledge_dir,
+                                   stale_after_months=settings.stale_after_months)
+    if corpus.errors:
+        return BuildReport("failed", errors=[str(e) for e in corpus.errors],
+                           seconds=time.perf_counter() - started)
+    files = sorted(a.path for a in corpus.articles)
+    fingerprint = corpus_fingerprint(files, settings.model_name)
+    existing = current_path(settings.index_dir)
+    if not force and existing is not None and (existing / "meta.json").exists():
+        try:
+            if read_meta(existing).get("fingerprint") == fingerprint:
+                return BuildReport("unchanged", fingerprint, existing,
+                                   seconds=time.perf_counter() - started)
+        except (OSError, ValueError):
+            log(f"the current index at {existing} is unreadable; rebuilding")
+
+    articles = sorted(corpus.articles, key=lambda a: (a.lang, a.id))
+    records = key_records(articles)
+    texts = [r["text"] for r in records]
+    cache = EmbeddingCache(settings.index_dir / "cache" / "embeddings.sqlite",
+                           settings.model_name)
+    try:
+        cached = cache.get_many(texts)
+        missing = [i for i, v in enumerate(cached) if v is None]
+        embedder = Embedder(settings.model_name)
+        if missing:
+            log(f"embedding {len(missing)} new or changed keys "
+                f"({len(texts) - len(missing)} reused)")
+            fresh = embedder.embed([texts[i] for i in missing], progress=progress)
+            cache.put_many([texts[i] for i in missing], fresh)
+            for i, vector in zip(missing, fresh):
+                cached[i] = vector
+    finally:
+        cache.close()
+    vectors = np.vstack(cached).astype(np.float32) if cached else np.zeros((0, 1), np.float32)
+
+    for lang in {r["lang"] for r in records}:
+        positions = [i for i, r in enumerate(records) if r["lang"] == lang]
+        for i, terms in zip(positions, lemmas([records[i]["text"] for i in positions], lang)):
+            records[i]["terms"] = terms
+
+    index = VectorIndex.build(vectors, settings.flat_index_max)
+    target = settings.index_dir / f"build-{fingerprint}-{int(time.time() * 1000)}"
+    tmp = target.with_name(target.name + ".partial")
+    tmp.mkdir(parents=True)
+    try:
+        index.save(tmp / "vectors.faiss")
+        (tmp / "keys.json").write_text(json.dumps(records, ensure_ascii=False), "utf-8")
+        (tmp / "articles.json").write_text(
+            json.dumps([_article_record(a) for a in articles], ensure_ascii=False), "utf-8")
+        meta = {"format": FORMAT_VERSION, "fingerprint": fingerprint,
+                "model": settings.model_name, "dimension": int(vectors.shape[1]),
+                "index_type": index.kind, "keys": len(records), "articles": len(articles),
+                "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+        (tmp / "meta.json").write_text(json.dumps(meta, indent=2), "utf-8")
+        os.rename(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _publish(settings.index_dir, target)
+    _prune(settings.index_dir, keep={target.name, existing.name if existing else ""})
+    return BuildReport("built", fingerprint, target, keys=len(records),
+                       embedded=len(missing), reused=len(records) - len(missing),
+                       seconds=time.perf_counter() - started)
+
+
+def _article_record(article: Article) -> Dict:
+    return {
+        "id": article.id, "lang": article.lang, "title": article.title,
+        "topics": list(article.topics), "related": list(article.related),
+        "reviewed": article.reviewed.isoformat(),
+        "sources": [asdict(s) for s in article.sources],
+        "sections": [{"heading": s.heading, "text": s.text} for s in article.sections],
+    }
+
+
+def _publish(index_dir: Path, target: Path) -> None:
+    """Point CURRENT at the new build with one atomic rename."""
+    tmp = index_dir / f"{POINTER}.tmp"
+    tmp.write_text(target.name, encoding="utf-8")
+    os.replace(tmp, index_dir / POINTER)
+
+
+def _prune(index_dir: Path, keep: set) -> None:
+    """Keep the new build and the one before it (a server may still be reading it)."""
+    for path in index_dir.glob("build-*"):
+        if path.name not in keep:
+            shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,43 @@
+"""Tell French from English in one short chat message.
+
+The bot answers in the user's language and users switch mid-conversation, so this runs on every
+message. A model would be overkill: stop-word counts plus French accents decide reliably on
+sentences, and short or ambiguous messages ("ok", "Tmall") return None so the caller keeps the
+language it had.
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP_WORDS
+from spacy.lang.fr.stop_words import STOP_WORDS as FR_STOP_WORDS
+
+WORD = re.compile(r"[a-zà-öø-ÿœæ']+", re.IGNORECASE)
+FRENCH_CHARS = re.compile(r"[àâçéèêëîïôûùüÿœ]", re.IGNORECASE)
+# Words common in this domain's questions that the stop lists miss or share.
+FR_HINTS = {"chine", "chinois", "vendre", "produits", "marque", "combien", "quel", "quelle",
+            "quels", "quelles", "comment", "pourquoi", "bonjour", "merci", "salut", "conseiller",
+            "entreprise", "pme", "douane", "oui", "non", "coût", "frais", "boutique", "prêt"}
+EN_HINTS = {"china", "chinese", "sell", "products", "brand", "how", "much", "what", "which",
+            "why", "hello", "hi", "thanks", "thank", "advisor", "company", "customs", "yes",
+            "fees", "cost", "store", "shop", "ready", "the"}
+# Words in both stop lists ("a", "on", "me"...) carry no signal.
+SHARED = FR_STOP_WORDS & EN_STOP_WORDS
+
+
+def detect_language(text: str) -> Optional[str]:
+    """Return "fr", "en", or None when the message gives too little evidence."""
+    words = [w.lower().strip("'") for w in WORD.findall(text or "")]
+    french = english = 0.0
+    for word in words:
+        if word in SHARED:
+            continue
+        if word in FR_STOP_WORDS or word in FR_HINTS or "'" in word and word[:2] in {"l'", "d'", "j'", "qu"}:
+            french += 1
+        if word in EN_STOP_WORDS or word in EN_HINTS:
+            english += 1
+    french += 0.5 * len(FRENCH_CHARS.findall(text or ""))
+    if french == english:
+        return None
+    return "fr" if french > english else "en"

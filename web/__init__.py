@@ -1,0 +1,34 @@
+"""The Flask app: the widget, the demo host page, the chat API (a proxy to Rasa) and the
+advisor console. Browsers only ever talk to this app; Rasa and the action server stay on
+loopback."""
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping, Optional
+
+from flask import Flask
+
+from bot.settings import Settings
+
+
+def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
+    """Application factory; `test_config` overrides settings in tests."""
+    app = Flask(__name__)
+    settings = Settings.from_env()
+    app.config.update(
+        SECRET_KEY=os.environ.get("AWEX_SECRET_KEY", "dev-only-change-me"),
+        RASA_URL=settings.rasa_url,
+        DATABASE_URL=settings.database_url,
+        RASA_TIMEOUT=float(os.environ.get("AWEX_RASA_TIMEOUT", "30")),
+        MAX_MESSAGE_CHARS=1000,
+        MAX_CONTENT_LENGTH=16 * 1024,
+        ALLOWED_ORIGINS=[o for o in os.environ.get("AWEX_ALLOWED_ORIGINS", "").split(",") if o],
+    )
+    if test_config:
+        app.config.update(test_config)
+
+    from web import chat, pages
+
+    app.register_blueprint(chat.bp)
+    app.register_blueprint(pages.bp)
+    return app

@@ -1,0 +1,202 @@
+"""The chat API the widget calls: validate, rate-limit, forward to Rasa's REST channel.
+
+Rasa answers one bot utterance as a text message followed by a `custom` message (the payload);
+`merge_messages` folds them back together so the widget gets one object per utterance.
+"""
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import uuid
+from collections import defaultdict, deque
+from typing import Any, Deque, Dict, List, Optional, Tuple
+
+import requests
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from bot import storage
+from web.strings import ui_string
+
+bp = Blueprint("chat", __name__)
+
+SESSION_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+LANGS = ("fr", "en")
+_http = requests.Session()
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, key: str, lang: str = "fr", detail: str = ""):
+        super().__init__(key)
+        self.status, self.key, self.lang, self.detail = status, key, lang, detail
+
+
+class RateLimiter:
+    """Sliding-window limits per session and per IP; in memory, per process, which suffices for
+    one web process and is documented as such."""
+
+    def __init__(self) -> None:
+        self._hits: Dict[str, Deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def allow(self, key: str, limit: int, window: float) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            hits = self._hits[key]
+            while hits and now - hits[0] > window:
+                hits.popleft()
+            if len(hits) >= limit:
+                return False
+            hits.append(now)
+            return True
+
+
+limiter = RateLimiter()
+
+
+@bp.errorhandler(ApiError)
+def _api_error(error: ApiError) -> Tuple[Response, int]:
+    body = {"error": error.key, "message": ui_string(f"error_{error.key}", error.lang)}
+    if error.detail:
+        body["detail"] = error.detail
+    return jsonify(body), error.status
+
+
+@bp.after_request
+def _cors(response: Response) -> Response:
+    origin = request.headers.get("Origin")
+    if origin and origin in current_app.config["ALLOWED_ORIGINS"]:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+        response.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+        response.headers["Vary"] = "Origin"
+    return response
+
+
+def _json_body(allowed: set, lang_hint: str = "fr") -> Dict[str, Any]:
+    """The request's JSON object, or a 400 that says what is wrong with it."""
+    if not request.is_json:
+        raise ApiError(415, "not_json", lang_hint, "send Content-Type: application/json")
+    try:
+        body = json.loads(request.get_data(cache=True).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise ApiError(400, "bad_json", lang_hint, "the body is not valid UTF-8 JSON")
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_json", lang_hint, "the body must be a JSON object")
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise ApiError(400, "bad_field", lang_hint, f"unknown field(s): {', '.join(unknown)}")
+    return body
+
+
+def _lang(body: Dict[str, Any]) -> str:
+    lang = body.get("lang", "fr")
+    if lang not in LANGS:
+        raise ApiError(400, "bad_field", "fr", "lang must be 'fr' or 'en'")
+    return lang
+
+
+def _session(body: Dict[str, Any], lang: str) -> str:
+    session = body.get("session")
+    if session is None:
+        return uuid.uuid4().hex
+    if not isinstance(session, str) or not SESSION_PATTERN.match(session):
+        raise ApiError(400, "bad_field", lang, "session must be 8-64 letters, digits, - or _")
+    return session
+
+
+def _rate_limit(session: str, lang: str) -> None:
+    ip = request.remote_addr or "unknown"
+    if not (limiter.allow(f"s:{session}", 30, 60.0) and limiter.allow(f"ip:{ip}", 120, 60.0)):
+        raise ApiError(429, "rate_limited", lang)
+
+
+def merge_messages(raw: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """One object per bot utterance: text, buttons and the machine-readable payload."""
+    messages: List[Dict[str, Any]] = []
+    for item in raw:
+        if "custom" in item and messages and "payload" not in messages[-1] \
+                and "text" in messages[-1]:
+            messages[-1]["payload"] = item["custom"]
+            continue
+        message: Dict[str, Any] = {}
+        if item.get("text"):
+            message["text"] = item["text"]
+        if item.get("buttons"):
+            message["buttons"] = [{"title": b.get("title", ""), "payload": b.get("payload", "")}
+                                  for b in item["buttons"]]
+        if "custom" in item:
+            message["payload"] = item["custom"]
+        if message:
+            messages.append(message)
+    return messages
+
+
+def ask_rasa(session: str, text: str, lang: str) -> List[Dict[str, Any]]:
+    """Send one message to Rasa's REST channel; unreachable or failing Rasa -> 503."""
+    url = current_app.config["RASA_URL"].rstrip("/") + "/webhooks/rest/webhook"
+    try:
+        reply = _http.post(url, json={"sender": session, "message": text,
+                                      "metadata": {"lang": lang}},
+                           timeout=current_app.config["RASA_TIMEOUT"])
+    except requests.RequestException:
+        raise ApiError(503, "unavailable", lang)
+    if reply.status_code != 200:
+        raise ApiError(503, "unavailable", lang)
+    try:
+        raw = reply.json()
+    except ValueError:
+        raise ApiError(503, "unavailable", lang)
+    messages = merge_messages(raw if isinstance(raw, list) else [])
+    if not messages:
+        # Rasa answers every message; nothing back means an action failed mid-turn.
+        raise ApiError(503, "unavailable", lang)
+    return messages
+
+
+@bp.post("/api/chat")
+def chat() -> Response:
+    body = _json_body({"session", "message", "lang"})
+    lang = _lang(body)
+    session = _session(body, lang)
+    message = body.get("message")
+    if not isinstance(message, str):
+        raise ApiError(400, "bad_field", lang, "message must be a string")
+    message = message.strip()
+    if not message:
+        raise ApiError(400, "empty", lang)
+    if len(message) > current_app.config["MAX_MESSAGE_CHARS"]:
+        raise ApiError(413, "too_long", lang)
+    _rate_limit(session, lang)
+    return jsonify({"session": session, "messages": ask_rasa(session, message, lang)})
+
+
+@bp.post("/api/feedback")
+def feedback() -> Tuple[Response, int]:
+    body = _json_body({"session", "helpful", "question", "answer", "sources", "lang"})
+    lang = _lang(body)
+    session = _session(body, lang)
+    helpful = body.get("helpful")
+    if not isinstance(helpful, bool):
+        raise ApiError(400, "bad_field", lang, "helpful must be true or false")
+    question, answer = body.get("question", ""), body.get("answer", "")
+    sources = body.get("sources", [])
+    if not isinstance(question, str) or not isinstance(answer, str) \
+            or len(question) > 2000 or len(answer) > 5000:
+        raise ApiError(400, "bad_field", lang, "question and answer must be short strings")
+    if not isinstance(sources, list) or len(sources) > 10 or not all(
+            isinstance(s, dict) and isinstance(s.get("url", ""), str) for s in sources):
+        raise ApiError(400, "bad_field", lang, "sources must be a list of {id, title, url}")
+    _rate_limit(session, lang)
+    clean_sources = [{k: str(s.get(k, ""))[:500] for k in ("id", "title", "url")}
+                     for s in sources]
+    try:
+        with storage.session_for(current_app.config["DATABASE_URL"]) as db, db.begin():
+            db.add(storage.Feedback(conversation_id=session, question=question,
+                                    answer_excerpt=answer[:1000], helpful=helpful,
+                                    sources_json=json.dumps(clean_sources, ensure_ascii=False)))
+    except Exception:
+        current_app.logger.exception("feedback not stored")
+        raise ApiError(503, "storage", lang)
+    return jsonify({"stored": True}), 201
