@@ -9,6 +9,7 @@ import json
 import sys
 from collections import Counter
 from dataclasses import asdict
+from pathlib import Path
 from typing import Optional
 
 import click
@@ -101,6 +102,40 @@ def stats() -> None:
     click.echo(f"stale reviews (older than {settings.stale_after_months} months): {len(stale)}")
     for warning in stale:
         click.echo(f"  {warning.path.name} ({warning.message})")
+
+
+@main.command(name="eval")
+@click.option("--gold", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Gold question file (default: tests/data/gold.yml).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the markdown report and the PNG chart (default: docs/eval).")
+@click.option("--calibrate", is_flag=True,
+              help="Re-fit weights and thresholds on the gold set and write bot/retrieval.yml.")
+def evaluate_command(gold: Optional[Path], out: Optional[Path], calibrate: bool) -> None:
+    """Measure dense, lexical and hybrid retrieval on the gold questions, side by side."""
+    from bot.knowledge import evaluation
+    from bot.knowledge.engine import KnowledgeBase
+    from bot.settings import ROOT
+
+    settings = Settings.from_env()
+    gold_questions = evaluation.load_gold(gold or ROOT / "tests" / "data" / "gold.yml")
+    kb = KnowledgeBase(settings)
+    if calibrate:
+        tuning = evaluation.calibrate(kb, gold_questions)
+        evaluation.write_tuning(tuning, settings.tuning_path)
+        kb = KnowledgeBase(settings)
+        click.echo(f"calibrated tuning written to {settings.tuning_path}")
+    results = evaluation.evaluate(kb, gold_questions)
+    out = out or ROOT / "docs" / "eval"
+    out.mkdir(parents=True, exist_ok=True)
+    report = evaluation.markdown_report(results, "make eval")
+    (out / "retrieval.md").write_text("# Retrieval evaluation\n\n" + report + "\n", "utf-8")
+    evaluation.chart(results, out / "retrieval.png")
+    click.echo(report)
+    misses = evaluation.check_targets(results)
+    for miss in misses:
+        click.echo(f"below target: {miss}", err=True)
+    click.echo(f"report: {out / 'retrieval.md'}, chart: {out / 'retrieval.png'}")
 
 
 if __name__ == "__main__":

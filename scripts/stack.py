@@ -54,14 +54,16 @@ class Stack:
             "RASA_URL": f"http://127.0.0.1:{self.ports.rasa}",
             "WEB_PORT": str(self.ports.web),
             "ACTION_SERVER_PORT": str(self.ports.actions),
+            "SANIC_HOST": os.environ.get("ACTION_SERVER_HOST", "127.0.0.1"),
         })
         env.update(self.env)
         return env
 
     def commands(self) -> Dict[str, List[str]]:
         return {
+            # rasa-sdk binds to SANIC_HOST (set to loopback in `environment`).
             "actions": [str(APP_PYTHON), "-m", "rasa_sdk", "--actions", "actions",
-                        "--interface", "127.0.0.1", "--port", str(self.ports.actions)],
+                        "--port", str(self.ports.actions)],
             # No --enable-api: Rasa's HTTP API stays off; only the REST channel is served.
             "rasa": [str(RASA_BIN), "run", "--model", str(VAR / "models" / "awex.tar.gz"),
                      "--interface", "127.0.0.1", "--port", str(self.ports.rasa),

@@ -3,6 +3,7 @@ advisor console. Browsers only ever talk to this app; Rasa and the action server
 loopback."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 from typing import Any, Mapping, Optional
 
@@ -23,12 +24,25 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
         MAX_MESSAGE_CHARS=1000,
         MAX_CONTENT_LENGTH=16 * 1024,
         ALLOWED_ORIGINS=[o for o in os.environ.get("AWEX_ALLOWED_ORIGINS", "").split(",") if o],
+        # Advisor console: CSRF checked by the console blueprint only (the JSON API has none),
+        # tokens valid as long as the login, logins expire after 8 hours.
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=None,
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=8),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("AWEX_SECURE_COOKIES", "0") == "1",
+        LOGIN_MAX_FAILURES=5,
+        LOGIN_WINDOW_SECONDS=15 * 60,
+        TRACKER_SQLITE_PATH=os.environ.get("TRACKER_SQLITE_PATH",
+                                           str(settings.var_dir / "rasa_tracker.db")),
     )
     if test_config:
         app.config.update(test_config)
 
-    from web import chat, pages
+    from web import chat, console, pages
 
     app.register_blueprint(chat.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(console.bp)
     return app

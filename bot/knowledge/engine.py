@@ -113,6 +113,12 @@ class KnowledgeIndex:
             (article_id, "en" if lang == "fr" else "fr"))
         return article["title"] if article else article_id
 
+    def expand_follow_up(self, query: str, lang: str, previous_article: Optional[str]) -> str:
+        """"et pour les cosmétiques ?": a short question refines the conversation's topic."""
+        if previous_article and len(lemmas([query], lang)[0]) <= FOLLOW_UP_MAX_TERMS:
+            return f"{query} {self.title(previous_article, lang)}"
+        return query
+
     # -- retrieval -----------------------------------------------------------------------------
     def _dense(self, query: str, depth: int) -> np.ndarray:
         """Cosine of the query with every key (0 beyond the `depth` nearest)."""
@@ -121,11 +127,13 @@ class KnowledgeIndex:
         scores[ids] = np.maximum(cosines, 0.0)
         return scores
 
+    def lexical_raw(self, query: str, lang: str) -> Tuple[np.ndarray, np.ndarray]:
+        """BM25 and query coverage of every key, after typo correction."""
+        return self.bm25.scores(self.bm25.correct(lemmas([query], lang)[0]))
+
     def _lexical(self, query: str, lang: str, saturation: float) -> np.ndarray:
-        """BM25 squashed into [0, 1): 1 - exp(-bm25 / saturation)."""
-        terms = self.bm25.correct(lemmas([query], lang)[0])
-        raw = self.bm25.scores(terms)
-        return 1.0 - np.exp(-raw / saturation)
+        """BM25 squashed into [0, 1) and scaled by how much of the query the key covers."""
+        return lexical_score(*self.lexical_raw(query, lang), saturation)
 
     def _per_article(self, key_scores: np.ndarray) -> np.ndarray:
         best = np.zeros(len(self.article_ids), dtype=np.float32)
@@ -138,16 +146,10 @@ class KnowledgeIndex:
         """Rank articles for `query`, gate on confidence, and pick the section to show."""
         timings: Dict[str, float] = {}
         lang = lang if lang in tuning.answer_threshold else "fr"
-        content_terms = lemmas([query], lang)[0]
-        if previous_article and len(content_terms) <= FOLLOW_UP_MAX_TERMS:
-            # "et pour les cosmétiques ?": the short question refines the previous topic.
-            query = f"{query} {self.title(previous_article, lang)}"
-        wd = tuning.dense_weight[lang] if mode != "lexical" else 0.0
-        wl = tuning.lexical_weight[lang] if mode != "dense" else 0.0
-        if mode == "dense":
-            wd = 1.0
-        if mode == "lexical":
-            wl = 1.0
+        query = self.expand_follow_up(query, lang, previous_article)
+        # Single-retriever modes exist to measure what each retriever brings (bot eval).
+        wd, wl = {"dense": (1.0, 0.0), "lexical": (0.0, 1.0)}.get(
+            mode, (tuning.dense_weight[lang], tuning.lexical_weight[lang]))
         start = time.perf_counter()
         dense = self._dense(query, depth) if wd else np.zeros(len(self.keys), np.float32)
         timings["dense"] = time.perf_counter() - start
@@ -205,6 +207,11 @@ class KnowledgeIndex:
             heading=section["heading"], text=trim_at_sentence(section["text"]),
             sources=[Source(**s) for s in article["sources"]], other_language=other_language,
             related=related, reviewed=article["reviewed"])
+
+
+def lexical_score(bm25: np.ndarray, coverage: np.ndarray, saturation: float) -> np.ndarray:
+    """(1 - exp(-bm25 / saturation)) * coverage: in [0, 1), comparable with a cosine."""
+    return (1.0 - np.exp(-bm25 / saturation)) * coverage
 
 
 def trim_at_sentence(text: str, limit: int = MAX_ANSWER_CHARS) -> str:

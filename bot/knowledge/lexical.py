@@ -3,6 +3,9 @@
 French users type "coûts", "couts" and "coût"; lemmas plus accent folding make them one term.
 A small typo corrector maps unknown query words to a close vocabulary word ("douanne" ->
 "douane"), which the dense model alone handles poorly.
+
+spaCy's French word vectors (fr_core_news_md) were tried as a third signal; calibration on the
+gold set gave them a weight of 0, so they are not loaded (see README, "Retrieval quality").
 """
 from __future__ import annotations
 
@@ -96,13 +99,24 @@ class BM25:
             corrected.append(close[0] if close else term)
         return corrected
 
-    def scores(self, terms: Sequence[str]) -> np.ndarray:
-        """BM25 score of every key for these query terms (zeros where no term matches)."""
+    def scores(self, terms: Sequence[str]) -> Tuple[np.ndarray, np.ndarray]:
+        """BM25 score of every key, and the IDF-weighted share of the query each key covers.
+
+        Coverage keeps one shared common word ("temps" in "Quel temps fera-t-il ?" and in
+        "combien de temps ?") from passing for a match: the gate sees how much of the question
+        the key actually answers. Words unknown to the corpus count with the highest IDF.
+        """
         scores = np.zeros(self.size, dtype=np.float32)
+        covered = np.zeros(self.size, dtype=np.float32)
+        unknown_idf = math.log(1 + (self.size + 0.5) / 0.5)
+        total = 0.0
         for term in set(terms):
             if term not in self.postings:
+                total += unknown_idf
                 continue
+            total += self.idf[term]
             doc_ids, counts = self.postings[term]
             tf = counts * (self.k1 + 1) / (counts + self.norm[doc_ids])
             scores[doc_ids] += self.idf[term] * tf
-        return scores
+            covered[doc_ids] += self.idf[term]
+        return scores, covered / total if total else covered

@@ -60,6 +60,11 @@ class Embedder:
                                     show_progress_bar=progress)
         return np.asarray(vectors, dtype=np.float32)
 
+    def clear_cache(self) -> None:
+        """Forget cached queries, so a measurement pays for every embedding."""
+        with self._lock:
+            self._cache.clear()
+
     def embed_query(self, text: str) -> np.ndarray:
         """Embed one query; repeated questions (greetings, FAQ) come from the cache."""
         with self._lock:
