@@ -18,26 +18,34 @@ FRENCH_CHARS = re.compile(r"[àâçéèêëîïôûùüÿœ]", re.IGNORECASE)
 # Words common in this domain's questions that the stop lists miss or share.
 FR_HINTS = {"chine", "chinois", "vendre", "produits", "marque", "combien", "quel", "quelle",
             "quels", "quelles", "comment", "pourquoi", "bonjour", "merci", "salut", "conseiller",
-            "entreprise", "pme", "douane", "oui", "non", "coût", "frais", "boutique", "prêt"}
+            "entreprise", "pme", "douane", "oui", "non", "coût", "frais", "boutique", "prêt",
+            "est-ce", "faut-il", "peut-on", "je", "nous", "vous"}
 EN_HINTS = {"china", "chinese", "sell", "products", "brand", "how", "much", "what", "which",
             "why", "hello", "hi", "thanks", "thank", "advisor", "company", "customs", "yes",
-            "fees", "cost", "store", "shop", "ready", "the"}
+            "fees", "cost", "store", "shop", "ready", "the", "no", "please", "want", "need"}
 # Words in both stop lists ("a", "on", "me"...) carry no signal.
 SHARED = FR_STOP_WORDS & EN_STOP_WORDS
 
 
 def detect_language(text: str) -> Optional[str]:
-    """Return "fr", "en", or None when the message gives too little evidence."""
+    """Return "fr", "en", or None when the message gives too little evidence.
+
+    Domain and greeting words count 2, stop words 1, French accents 0.5; a language wins with
+    a lead of 2, so one stray word ("stop", "at") never switches the conversation.
+    """
     words = [w.lower().strip("'") for w in WORD.findall(text or "")]
     french = english = 0.0
     for word in words:
-        if word in SHARED:
-            continue
-        if word in FR_STOP_WORDS or word in FR_HINTS or "'" in word and word[:2] in {"l'", "d'", "j'", "qu"}:
+        if word in FR_HINTS:
+            french += 2
+        elif word not in SHARED and (word in FR_STOP_WORDS or
+                                     "'" in word and word[:2] in {"l'", "d'", "j'", "qu"}):
             french += 1
-        if word in EN_STOP_WORDS or word in EN_HINTS:
+        if word in EN_HINTS:
+            english += 2
+        elif word not in SHARED and word in EN_STOP_WORDS:
             english += 1
     french += 0.5 * len(FRENCH_CHARS.findall(text or ""))
-    if french == english:
+    if abs(french - english) < 2:
         return None
     return "fr" if french > english else "en"

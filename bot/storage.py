@@ -123,3 +123,17 @@ def log_unanswered(url: str, conversation_id: str, question: str, language: str,
 def recent(url: str, model, limit: int = 500) -> list:
     with session_for(url) as session:
         return list(session.scalars(select(model).order_by(model.created_at.desc()).limit(limit)))
+
+
+def store_lead(url: str, conversation_id: str, name: str, company: str, email: str,
+               phone: Optional[str], language: str, consent_text: str,
+               assessment: Optional[Dict[str, Any]]) -> int:
+    """Store a lead given with consent; raises when the database cannot take it, so the
+    caller tells the user instead of losing the lead silently."""
+    with session_for(url) as session, session.begin():
+        lead = Lead(conversation_id=conversation_id, name=name, company=company, email=email,
+                    phone=phone, language=language, consent_text=consent_text,
+                    assessment_json=json.dumps(assessment or {}, ensure_ascii=False))
+        session.add(lead)
+        session.flush()
+        return lead.id

@@ -1,0 +1,114 @@
+"""Handoff to an Awex advisor: collect contact details with explicit consent, store a lead.
+
+No consent, nothing stored. A database failure is told to the user (never a silent loss).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Dict, List, Text
+
+import yaml
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.assessment import INVALID, extract_answer
+from bot import storage
+from bot.advice import answers
+from bot.settings import ROOT, Settings
+
+log = logging.getLogger(__name__)
+LEAD_SLOTS = ["lead_name", "lead_company", "lead_email", "lead_phone", "lead_consent"]
+
+
+def consent_wording(language: str) -> str:
+    """The exact consent sentence the user agreed to, from domain.yml, kept with the lead."""
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    for variation in domain["responses"]["utter_ask_lead_consent"]:
+        condition = variation.get("condition") or []
+        if (language == "en") == any(c.get("value") == "en" for c in condition):
+            return variation["text"]
+    return ""
+
+
+def _phone(text: str):
+    """An optional phone: a valid number, or "-" when the user skips."""
+    if answers.parse_yes_no(text) is False:
+        return "-"
+    return answers.valid_phone(text)
+
+
+class ValidateHandoffForm(FormValidationAction):
+    """Checks each contact detail; an invalid e-mail or phone is asked again."""
+
+    def name(self) -> Text:
+        return "validate_handoff_form"
+
+    async def extract_lead_name(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return extract_answer("lead_name", tracker, answers.valid_name)
+
+    async def extract_lead_company(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return extract_answer("lead_company", tracker, answers.valid_name)
+
+    async def extract_lead_email(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return extract_answer("lead_email", tracker, answers.valid_email)
+
+    async def extract_lead_phone(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return extract_answer("lead_phone", tracker, _phone)
+
+    async def extract_lead_consent(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return extract_answer("lead_consent", tracker, answers.parse_yes_no)
+
+    async def validate_lead_name(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return _reask("lead_name", value, dispatcher, "utter_invalid_name")
+
+    async def validate_lead_company(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return _reask("lead_company", value, dispatcher, "utter_invalid_name")
+
+    async def validate_lead_email(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return _reask("lead_email", value, dispatcher, "utter_invalid_email")
+
+    async def validate_lead_phone(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return _reask("lead_phone", value, dispatcher, "utter_invalid_phone")
+
+    async def validate_lead_consent(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return _reask("lead_consent", value, dispatcher, "utter_invalid_consent")
+
+
+def _reask(slot: str, value: Any, dispatcher: CollectingDispatcher, response: str):
+    if value == INVALID:
+        dispatcher.utter_message(response=response)
+        return {slot: None}
+    return {slot: value}
+
+
+class ActionSubmitLead(Action):
+    """Stores the lead when (and only when) the user consented, then says what happens next."""
+
+    def name(self) -> Text:
+        return "action_submit_lead"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        clear = [SlotSet(slot, None) for slot in LEAD_SLOTS]
+        if tracker.get_slot("lead_consent") is not True:
+            dispatcher.utter_message(response="utter_lead_not_stored")
+            return clear
+        language = tracker.get_slot("language") or "fr"
+        phone = tracker.get_slot("lead_phone")
+        try:
+            await asyncio.to_thread(
+                storage.store_lead, Settings.from_env().database_url, tracker.sender_id,
+                tracker.get_slot("lead_name"), tracker.get_slot("lead_company"),
+                tracker.get_slot("lead_email"), None if phone in (None, "-") else phone,
+                language, consent_wording(language), tracker.get_slot("assessment_result"))
+        except Exception:
+            log.exception("lead not stored")
+            dispatcher.utter_message(response="utter_lead_failed")
+            return []  # keep the details in the slots: nothing is lost, the user can retry
+        dispatcher.utter_message(response="utter_lead_stored",
+                                 lead_name=tracker.get_slot("lead_name"),
+                                 lead_email=tracker.get_slot("lead_email"))
+        return clear

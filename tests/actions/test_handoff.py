@@ -1,0 +1,73 @@
+"""Handoff: consent decides whether a lead is stored; failures are told, never silent."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from rasa_sdk.events import SlotSet
+
+from actions.handoff import ActionSubmitLead, ValidateHandoffForm, consent_wording
+from bot import storage
+from tests.actions.conftest import make_tracker, run
+
+DETAILS = {"lead_name": "Marie Dupont", "lead_company": "Chocolaterie Dupont",
+           "lead_email": "marie@example.be", "lead_phone": "-",
+           "assessment_result": {"level": "ready"}}
+
+
+@pytest.fixture
+def database(tmp_path, monkeypatch) -> str:
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    return url
+
+
+def test_consent_stores_lead_with_assessment_and_conversation(database, dispatcher):
+    tracker = make_tracker(slots={**DETAILS, "lead_consent": True}, sender="conv-42")
+    events = run(ActionSubmitLead(), dispatcher, tracker)
+    assert dispatcher.messages[-1]["response"] == "utter_lead_stored"
+    assert dispatcher.messages[-1]["lead_email"] == "marie@example.be"
+    [lead] = storage.recent(database, storage.Lead)
+    assert (lead.conversation_id, lead.company, lead.phone) == ("conv-42", "Chocolaterie Dupont", None)
+    assert '"ready"' in lead.assessment_json and "RGPD" in lead.consent_text
+    assert SlotSet("lead_email", None) in events
+
+
+def test_no_consent_stores_nothing(database, dispatcher):
+    run(ActionSubmitLead(), dispatcher, make_tracker(slots={**DETAILS, "lead_consent": False}))
+    assert dispatcher.messages[-1]["response"] == "utter_lead_not_stored"
+    assert storage.recent(database, storage.Lead) == []
+
+
+def test_database_down_tells_the_user_and_keeps_the_details(tmp_path, monkeypatch, dispatcher):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    events = run(ActionSubmitLead(), dispatcher,
+                 make_tracker(slots={**DETAILS, "lead_consent": True}))
+    assert dispatcher.messages[-1]["response"] == "utter_lead_failed"
+    assert events == []
+
+
+@pytest.mark.parametrize("slot,text,intent,expected", [
+    ("lead_email", "marie@example.be", "inform", {"lead_email": "marie@example.be"}),
+    ("lead_email", "marie at example", "inform", {"lead_email": "__invalid__"}),
+    ("lead_phone", "/deny", "deny", {"lead_phone": "-"}),
+    ("lead_phone", "+32 470 12 34 56", "inform", {"lead_phone": "+32 470 12 34 56"}),
+    ("lead_consent", "/affirm", "affirm", {"lead_consent": True}),
+    ("lead_consent", "/deny", "deny", {"lead_consent": False}),
+    ("lead_name", "stop", "stop", {}),
+])
+def test_contact_details_extraction(slot, text, intent, expected):
+    tracker = make_tracker(text, intent=intent, slots={"requested_slot": slot})
+    method = getattr(ValidateHandoffForm(), f"extract_{slot}")
+    assert asyncio.run(method(None, tracker, {})) == expected
+
+
+def test_invalid_email_is_asked_again(dispatcher):
+    result = asyncio.run(ValidateHandoffForm().validate_lead_email(
+        "__invalid__", dispatcher, make_tracker(), {}))
+    assert result == {"lead_email": None}
+    assert dispatcher.messages[-1]["response"] == "utter_invalid_email"
+
+
+def test_consent_wording_comes_from_the_domain_in_both_languages():
+    assert "RGPD" in consent_wording("fr") and "GDPR" in consent_wording("en")

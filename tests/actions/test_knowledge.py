@@ -1,0 +1,76 @@
+"""action_answer_from_knowledge: events, response names and the payload contract."""
+from __future__ import annotations
+
+import pytest
+from rasa_sdk.events import SlotSet
+
+import actions.knowledge as knowledge_module
+from actions.knowledge import ActionAnswerFromKnowledge
+from bot import storage
+from bot.knowledge.engine import KnowledgeBase
+from bot.knowledge.index import build_index
+from tests.actions.conftest import make_tracker, run
+
+
+@pytest.fixture
+def kb(knowledge_env, monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'app.db'}")
+    from bot.settings import Settings
+
+    settings = Settings.from_env()
+    build_index(settings)
+    base = KnowledgeBase(settings, check_interval=0.0)
+    monkeypatch.setattr(knowledge_module, "shared_knowledge_base", lambda: base)
+    return base
+
+
+def test_answer_carries_response_values_and_payload(kb, dispatcher):
+    tracker = make_tracker("Combien coûte une boutique sur Tmall Global ?")
+    events = run(ActionAnswerFromKnowledge(), dispatcher, tracker)
+    message = dispatcher.messages[-1]
+    assert message["response"] == "utter_kb_answer"
+    assert message["kb_heading"] == "Combien coûte Tmall Global ?"
+    assert "150 000 RMB" in message["kb_text"]
+    assert message["kb_source_url"] == "https://example.org/source"
+    payload = message["custom"]
+    assert payload["type"] == "kb_answer" and payload["language"] == "fr"
+    assert payload["sources"][0] == {"id": "tmall-global", "title": "Source officielle",
+                                     "url": "https://example.org/source", "date": "2025-01"}
+    assert 0 < payload["confidence"] <= 1
+    assert SlotSet("kb_last_article", "tmall-global") in events
+
+
+def test_english_slot_answers_in_english(kb, dispatcher):
+    tracker = make_tracker("What does Alibaba run at Liège airport?", slots={"language": "en"})
+    run(ActionAnswerFromKnowledge(), dispatcher, tracker)
+    assert dispatcher.messages[-1]["custom"]["answer_language"] == "en"
+    assert dispatcher.messages[-1]["kb_heading"] == "What is the Liège hub?"
+
+
+def test_no_answer_offers_advisor_and_logs_the_question(kb, dispatcher):
+    tracker = make_tracker("Quelle équipe a gagné la coupe du monde de rugby ?",
+                           sender="rugby-fan")
+    run(ActionAnswerFromKnowledge(), dispatcher, tracker)
+    assert dispatcher.messages[-1]["response"] == "utter_kb_no_answer"
+    assert dispatcher.messages[-1]["custom"] == {
+        "type": "kb_no_answer", "language": "fr",
+        "confidence": dispatcher.messages[-1]["custom"]["confidence"]}
+    logged = storage.recent(kb.settings.database_url, storage.UnansweredQuestion)
+    assert [(q.conversation_id, q.language) for q in logged] == [("rugby-fan", "fr")]
+    assert logged[0].question.startswith("Quelle équipe") and logged[0].candidates
+
+
+def test_clarification_button_answers_the_chosen_article(kb, dispatcher):
+    tracker = make_tracker('/choose_article{"kb_article":"liege-hub"}', intent="choose_article",
+                           slots={"kb_last_question": "et les trains ?"},
+                           entities=[{"entity": "kb_article", "value": "liege-hub"}])
+    run(ActionAnswerFromKnowledge(), dispatcher, tracker)
+    assert dispatcher.messages[-1]["custom"]["article"] == "liege-hub"
+
+
+def test_missing_index_says_unavailable(knowledge_env, monkeypatch, dispatcher):
+    base = KnowledgeBase(knowledge_env)
+    monkeypatch.setattr(knowledge_module, "shared_knowledge_base", lambda: base)
+    run(ActionAnswerFromKnowledge(), dispatcher, make_tracker("Tmall ?"))
+    assert dispatcher.messages[-1]["response"] == "utter_kb_unavailable"
+    assert dispatcher.messages[-1]["custom"]["type"] == "kb_unavailable"

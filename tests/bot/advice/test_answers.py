@@ -1,0 +1,68 @@
+"""Typed answers become slot values; invalid contact details are refused."""
+from __future__ import annotations
+
+import pytest
+
+from bot.advice import answers
+
+
+@pytest.mark.parametrize("text,value", [
+    ("nous faisons du chocolat belge", "food"), ("Craft beer", "food"),
+    ("des crèmes de soin", "cosmetics"), ("produits pour bébés", "baby"),
+    ("compléments alimentaires", "supplements"), ("des vêtements", "fashion"),
+    ("des meubles", "other"), ("je ne sais pas", None)])
+def test_product_category(text, value):
+    assert answers.parse_choice("product_category", text) == value
+
+
+@pytest.mark.parametrize("text,value", [
+    ("9 personnes", "micro"), ("10", "small"), ("49 salariés", "small"), ("50", "medium"),
+    ("249", "medium"), ("250 employees", "large"), ("une petite équipe", "small"),
+    ("beaucoup", None)])
+def test_company_size_boundaries(text, value):
+    assert answers.parse_company_size(text) == value
+
+
+@pytest.mark.parametrize("text,value", [
+    ("0 €", "none"), ("aucun budget", "none"), ("19 999 €", "small"), ("20 000 €", "medium"),
+    ("100 000 €", "medium"), ("100 001 €", "large"), ("150k", "large"), ("10k", "small")])
+def test_budget_boundaries(text, value):
+    assert answers.parse_budget(text) == value
+
+
+@pytest.mark.parametrize("text,value", [
+    ("hors UE, aux USA", "outside_eu"), ("en France", "eu"), ("déjà en Chine", "china"),
+    ("pas encore", "none"), ("not yet", "none")])
+def test_export_experience_prefers_longest_phrase(text, value):
+    assert answers.parse_choice("export_experience", text) == value
+
+
+@pytest.mark.parametrize("text,value", [
+    ("oui bien sûr", True), ("yes", True), ("non", False), ("pas encore", False),
+    ("no", False), ("peut-être", None)])
+def test_yes_no(text, value):
+    assert answers.parse_yes_no(text) is value
+
+
+def test_pending_only_when_allowed():
+    assert answers.parse_yes_no("demande en cours", allow_pending=True) == "pending"
+    assert answers.parse_yes_no("demande en cours") is None
+
+
+@pytest.mark.parametrize("text,valid", [
+    ("marie.dupont@example.be", True), ("Marie@Example.BE", True), ("marie@", False),
+    ("marie dupont@example.be", False), ("pas d'email", False), ("a@b.c", False)])
+def test_email(text, valid):
+    assert (answers.valid_email(text) is not None) is valid
+
+
+@pytest.mark.parametrize("text,valid", [
+    ("+32 470 12 34 56", True), ("0470/12.34.56", True), ("123", False), ("abc", False)])
+def test_phone(text, valid):
+    assert (answers.valid_phone(text) is not None) is valid
+
+
+@pytest.mark.parametrize("text,valid", [
+    ("Marie Dupont", True), ("A", False), ("Combien coûte Tmall ?", False), ("x" * 200, False)])
+def test_name(text, valid):
+    assert (answers.valid_name(text) is not None) is valid

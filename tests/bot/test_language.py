@@ -1,0 +1,17 @@
+"""Language detection per message: clear sentences decide, stray words do not."""
+import pytest
+
+from bot.language import detect_language
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Peut-on vendre en Chine depuis le site web de sa PME ?", "fr"),
+    ("Can I sell to China from my own web shop?", "en"),
+    ("combien coute tmall", "fr"), ("what is tmall global", "en"),
+    ("bonjour", "fr"), ("hello", "en"), ("oui", "fr"), ("yes", "en"),
+    ("et les frais ?", "fr"), ("and the fees?", "en"),
+    ("stop", None), ("marie at example", None), ("Tmall Global", None), ("35 personnes", None),
+    ("", None),
+])
+def test_detect_language(text, expected):
+    assert detect_language(text) == expected
