@@ -37,4 +37,5 @@ def test_weather_question_gets_no_knowledge_answer(stack):
 def test_language_follows_the_user_mid_conversation(stack):
     chat = Chat(stack.web_url, "e2e-switch-1")
     assert chat.say("bonjour")[0]["text"].startswith("Bonjour")
-    assert chat.say("hello, who are you?")[0]["text"].startswith("I am")
+    assert chat.say("thank you very much")[0]["text"].startswith("You're welcome")
+    assert chat.say("merci beaucoup")[0]["text"].startswith("Avec plaisir")
