@@ -20,10 +20,11 @@ PYTEST_ARGS ?=
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(APP_VENV)/.installed: requirements/app.txt requirements/test.txt
+$(APP_VENV)/.installed: requirements/app.txt requirements/test.txt pyproject.toml
 	python3 -m venv $(APP_VENV)
 	$(APP_PY) -m pip install --quiet --upgrade pip==24.2
 	$(APP_PY) -m pip install --quiet -r requirements/app.txt -r requirements/test.txt
+	$(APP_PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 $(RASA_VENV)/.installed: requirements/rasa.txt

@@ -13,7 +13,7 @@ from bot.language import detect_language
 SUPPORTED = ("fr", "en")
 
 
-class ValidateSlotMappings(ValidationAction):
+class ActionValidateSlotMappings(ValidationAction):
     """Keeps the `language` slot on the language of the latest message.
 
     The text decides when it is clear; otherwise the widget's language (message metadata, which

@@ -5,7 +5,7 @@ import asyncio
 
 import pytest
 
-from actions.slots import ValidateSlotMappings
+from actions.slots import ActionValidateSlotMappings
 from tests.actions.conftest import make_tracker
 
 
@@ -19,5 +19,5 @@ from tests.actions.conftest import make_tracker
 def test_language_extraction(text, slot, hint, expected, dispatcher):
     tracker = make_tracker(text, slots={"language": slot},
                            metadata={"lang": hint} if hint else {})
-    result = asyncio.run(ValidateSlotMappings().extract_language(dispatcher, tracker, {}))
+    result = asyncio.run(ActionValidateSlotMappings().extract_language(dispatcher, tracker, {}))
     assert result == {"language": expected}

@@ -1,0 +1,42 @@
+"""The `bot` CLI: every command has help, check/build/search/stats behave on a tiny corpus."""
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from bot.cli import main
+
+
+def test_every_command_has_help():
+    runner = CliRunner()
+    for name, command in main.commands.items():
+        result = runner.invoke(main, [name, "--help"])
+        assert result.exit_code == 0 and command.help, name
+        for param in command.params:
+            if param.param_type_name == "option" and param.name != "help":
+                assert param.help, f"{name} --{param.name} has no help text"
+
+
+def test_check_build_search_stats(knowledge_env):
+    runner = CliRunner()
+    checked = runner.invoke(main, ["check"])
+    assert checked.exit_code == 0 and "4 articles checked: 0 error(s)" in checked.output
+    built = runner.invoke(main, ["build", "--quiet"])
+    assert built.exit_code == 0 and "18 embedded" in built.output
+    again = runner.invoke(main, ["build", "--quiet"])
+    assert "index up to date" in again.output
+    found = runner.invoke(main, ["search", "Combien coûte Tmall Global ?", "--json"])
+    result = json.loads(found.output)
+    assert result["status"] == "answer" and result["answer"]["article_id"] == "tmall-global"
+    assert result["candidates"][0]["found_by"]
+    stats = runner.invoke(main, ["stats"])
+    assert "fr: 2 articles, 3 sections" in stats.output
+
+
+def test_check_fails_with_file_and_line(knowledge_env):
+    (knowledge_env.knowledge_dir / "fr" / "liege-hub.md").write_text("---\nid: liege-hub\n---\n",
+                                                                    "utf-8")
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 1
+    assert "liege-hub.md:1: error: the required field 'lang' is missing" in result.output
