@@ -19,7 +19,7 @@ from bot.settings import Settings
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
-    """Awex China e-commerce advisor: manage the knowledge base and its index."""
+    """Awex China e-commerce advisor: manage the knowledge base, its index and stored data."""
 
 
 @main.command()
@@ -136,6 +136,65 @@ def evaluate_command(gold: Optional[Path], out: Optional[Path], calibrate: bool)
     for miss in misses:
         click.echo(f"below target: {miss}", err=True)
     click.echo(f"report: {out / 'retrieval.md'}, chart: {out / 'retrieval.png'}")
+
+
+# ------------------------------------------------------------------------- data protection
+
+DELETION_LABELS = {"tracker_events": "tracker event(s)", "leads": "lead(s)",
+                   "feedback": "feedback", "unanswered_questions": "unanswered question(s)"}
+
+
+def _deletion_summary(counts: dict) -> str:
+    return ", ".join(f"{counts[kind]} {label}" for kind, label in DELETION_LABELS.items())
+
+
+@main.command()
+@click.argument("conversation_id")
+@click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
+def forget(conversation_id: str, dry_run: bool) -> None:
+    """Delete conversation CONVERSATION_ID on request: its Rasa tracker events and its leads,
+    feedback and unanswered questions in the app database."""
+    from bot import storage
+
+    settings = Settings.from_env()
+    try:
+        counts = storage.forget_conversation(settings.database_url, settings.tracker_db_url,
+                                             conversation_id, dry_run=dry_run)
+    except Exception as exc:  # an unreachable store: say so, never look done
+        click.echo(f"could not delete conversation {conversation_id}: {exc}", err=True)
+        sys.exit(1)
+    verb = "would delete" if dry_run else "deleted"
+    click.echo(f"conversation {conversation_id}: {verb} {_deletion_summary(counts)}")
+    if not any(counts.values()):
+        click.echo("nothing is stored under this conversation id")
+
+
+@main.command()
+@click.option("--older-than-days", type=click.IntRange(min=1), default=None,
+              help="Retention of conversations, feedback and unanswered questions, in days "
+                   "(default: AWEX_RETENTION_DAYS, 90).")
+@click.option("--lead-older-than-days", type=click.IntRange(min=1), default=None,
+              help="Retention of leads, in days (default: AWEX_LEAD_RETENTION_DAYS, 365).")
+@click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
+def purge(older_than_days: Optional[int], lead_older_than_days: Optional[int],
+          dry_run: bool) -> None:
+    """Delete what is past its retention: tracker events, feedback and unanswered questions
+    older than the retention, leads older than the lead retention (run it daily)."""
+    from bot import storage
+
+    settings = Settings.from_env()
+    days = older_than_days or settings.retention_days
+    lead_days = lead_older_than_days or settings.lead_retention_days
+    try:
+        counts = storage.purge(settings.database_url, settings.tracker_db_url, days, lead_days,
+                               dry_run=dry_run)
+    except Exception as exc:
+        click.echo(f"purge failed: {exc}", err=True)
+        sys.exit(1)
+    verb = "would delete" if dry_run else "deleted"
+    click.echo(f"{verb} {_deletion_summary(counts)} "
+               f"(conversation events, feedback and unanswered questions older than {days} days, "
+               f"leads older than {lead_days} days)")
 
 
 if __name__ == "__main__":

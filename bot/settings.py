@@ -64,6 +64,13 @@ class Settings:
     rasa_url: str
     action_server_port: int
     web_port: int
+    # Rasa's tracker store as a SQLAlchemy URL (SQLite by default, PostgreSQL at scale): what
+    # `bot forget` and `bot purge` delete conversations from.
+    tracker_db_url: str = ""
+    # Retention promised to users: conversations, feedback and unanswered questions (privacy
+    # notice: 90 days), leads (consent text: 12 months at most).
+    retention_days: int = 90
+    lead_retention_days: int = 365
     extra: Dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -85,6 +92,10 @@ class Settings:
             rasa_url=env.get("RASA_URL", "http://127.0.0.1:5005"),
             action_server_port=int(env.get("ACTION_SERVER_PORT", "5055")),
             web_port=int(env.get("WEB_PORT", "8080")),
+            tracker_db_url=env.get("TRACKER_DB_URL") or "sqlite:///" + str(
+                _env_path(env, "TRACKER_SQLITE_PATH", var_dir / "rasa_tracker.db")),
+            retention_days=int(env.get("AWEX_RETENTION_DAYS", "90")),
+            lead_retention_days=int(env.get("AWEX_LEAD_RETENTION_DAYS", "365")),
         )
 
     def tuning(self) -> RetrievalTuning:

@@ -2,6 +2,12 @@
 
 SQLAlchemy, so the embedded default is SQLite under var/ and a deployment sets DATABASE_URL to
 PostgreSQL. Both the action server and the web app write here; neither owns the schema alone.
+
+Data protection lives here too: `forget_conversation` deletes one conversation everywhere it is
+stored (Rasa's tracker store and the app database), `purge` deletes what is older than the
+retention the privacy notice and the consent text promise. Rasa's tracker store is reached
+with SQLAlchemy Core on its `events` table only, never through Rasa, and nothing is ever
+created in it.
 """
 from __future__ import annotations
 
@@ -10,8 +16,10 @@ import json
 import threading
 from typing import Any, Dict, List, Optional
 
-from sqlalchemy import (Boolean, DateTime, Integer, String, Text, create_engine, event, select)
-from sqlalchemy.engine import Engine
+from sqlalchemy import (Boolean, DateTime, Integer, String, Text, column, create_engine, delete,
+                        event, func, inspect, select, table)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 
@@ -137,3 +145,87 @@ def store_lead(url: str, conversation_id: str, name: str, company: str, email: s
         session.add(lead)
         session.flush()
         return lead.id
+
+
+# ------------------------------------------------------------------------- data protection
+
+# Rasa's SQLTrackerStore table (rasa/core/tracker_store.py, SQLTrackerStore.SQLEvent): one row
+# per event, `sender_id` the conversation id, `timestamp` a float Unix time.
+TRACKER_EVENTS = table("events", column("id"), column("sender_id"), column("timestamp"))
+# What `forget_conversation` and `purge` report, in this order.
+DELETION_KINDS = ("tracker_events", "leads", "feedback", "unanswered_questions")
+
+
+def _remove(connection: Connection, target: Any, condition: ColumnElement,
+            dry_run: bool) -> int:
+    """Delete the matching rows (or only count them) and say how many."""
+    if dry_run:
+        return int(connection.execute(
+            select(func.count()).select_from(target).where(condition)).scalar_one())
+    return int(connection.execute(delete(target).where(condition)).rowcount or 0)
+
+
+def _tracker_remove(tracker_url: str, condition: ColumnElement, dry_run: bool) -> int:
+    """Delete tracker events matching `condition`; 0 when the store does not exist yet (Rasa
+    creates its SQLite file and table on the first message). Errors reaching an existing
+    store propagate: a deletion request must not look done when it is not."""
+    if tracker_url.startswith("sqlite:///"):
+        from pathlib import Path
+
+        path = tracker_url[len("sqlite:///"):]
+        if path in ("", ":memory:") or not Path(path).is_file():
+            return 0
+        engine = create_engine(tracker_url, connect_args={"timeout": 15})
+    else:
+        engine = create_engine(tracker_url, pool_pre_ping=True)
+    try:
+        if not inspect(engine).has_table("events"):
+            return 0
+        with engine.begin() as connection:
+            return _remove(connection, TRACKER_EVENTS, condition, dry_run)
+    finally:
+        engine.dispose()
+
+
+def _app_remove(database_url: str, conditions: Dict[str, ColumnElement],
+                dry_run: bool) -> Dict[str, int]:
+    tables = {"leads": Lead.__table__, "feedback": Feedback.__table__,
+              "unanswered_questions": UnansweredQuestion.__table__}
+    with engine_for(database_url).begin() as connection:  # all or nothing
+        return {kind: _remove(connection, tables[kind], condition, dry_run)
+                for kind, condition in conditions.items()}
+
+
+def forget_conversation(database_url: str, tracker_url: str, conversation_id: str,
+                        dry_run: bool = False) -> Dict[str, int]:
+    """Delete one conversation on request (GDPR): its tracker events in Rasa's store, and the
+    leads, feedback and unanswered questions recorded under its id. Returns the counts per
+    kind (DELETION_KINDS); with `dry_run`, only counts what would be deleted."""
+    counts = {"tracker_events": _tracker_remove(
+        tracker_url, TRACKER_EVENTS.c.sender_id == conversation_id, dry_run)}
+    counts.update(_app_remove(database_url, {
+        "leads": Lead.__table__.c.conversation_id == conversation_id,
+        "feedback": Feedback.__table__.c.conversation_id == conversation_id,
+        "unanswered_questions": UnansweredQuestion.__table__.c.conversation_id
+        == conversation_id,
+    }, dry_run))
+    return {kind: counts[kind] for kind in DELETION_KINDS}
+
+
+def purge(database_url: str, tracker_url: str, older_than_days: int, lead_older_than_days: int,
+          now: Optional[dt.datetime] = None, dry_run: bool = False) -> Dict[str, int]:
+    """Delete what is past its retention: tracker events, feedback and unanswered questions
+    older than `older_than_days`, leads older than `lead_older_than_days`. `now` is naive UTC
+    (as every created_at column); returns the counts per kind (DELETION_KINDS)."""
+    now = now or utcnow()
+    cutoff = now - dt.timedelta(days=older_than_days)
+    lead_cutoff = now - dt.timedelta(days=lead_older_than_days)
+    unix_cutoff = cutoff.replace(tzinfo=dt.timezone.utc).timestamp()
+    counts = {"tracker_events": _tracker_remove(
+        tracker_url, TRACKER_EVENTS.c.timestamp < unix_cutoff, dry_run)}
+    counts.update(_app_remove(database_url, {
+        "leads": Lead.__table__.c.created_at < lead_cutoff,
+        "feedback": Feedback.__table__.c.created_at < cutoff,
+        "unanswered_questions": UnansweredQuestion.__table__.c.created_at < cutoff,
+    }, dry_run))
+    return {kind: counts[kind] for kind in DELETION_KINDS}

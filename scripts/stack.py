@@ -43,8 +43,35 @@ class Stack:
     def web_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.web}"
 
+    # KEY=VALUE lines for the three processes (secrets, DATABASE_URL...); ignored by git, see
+    # .env.example. Variables already set in the environment win over the file.
+    env_file = ROOT / ".env"
+
+    @staticmethod
+    def read_env_file(path: Path) -> Dict[str, str]:
+        """Parse a .env file: KEY=VALUE per line, `#` comments, blank lines, an optional
+        `export ` prefix and matching single or double quotes around the value. A missing
+        file is an empty mapping; a malformed line is an error naming its line."""
+        if not path.is_file():
+            return {}
+        values: Dict[str, str] = {}
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            if line.startswith("export "):
+                line = line[len("export "):].lstrip()
+            key, sep, value = line.partition("=")
+            key, value = key.strip(), value.strip()
+            if not sep or not key.replace("_", "a").isalnum() or key[0].isdigit():
+                raise ValueError(f"{path}:{number}: expected KEY=VALUE")
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+                value = value[1:-1]
+            values[key] = value
+        return values
+
     def environment(self) -> Dict[str, str]:
-        env = dict(os.environ)
+        env = {**self.read_env_file(self.env_file), **os.environ}
         env.update({
             "PYTHONPATH": str(ROOT),
             "HF_HUB_OFFLINE": "1",
@@ -54,7 +81,7 @@ class Stack:
             "RASA_URL": f"http://127.0.0.1:{self.ports.rasa}",
             "WEB_PORT": str(self.ports.web),
             "ACTION_SERVER_PORT": str(self.ports.actions),
-            "SANIC_HOST": os.environ.get("ACTION_SERVER_HOST", "127.0.0.1"),
+            "SANIC_HOST": env.get("ACTION_SERVER_HOST", "127.0.0.1"),
         })
         env.update(self.env)
         return env
@@ -183,13 +210,25 @@ def main() -> None:
     print(f"\nReady. Open the demo page: {stack.web_url}/\n"
           f"Advisor console: {stack.web_url}/console  — logs in {stack.log_dir}\n"
           "Press Ctrl-C to stop.", flush=True)
+    # A crashed process is restarted (users get a "temporarily unavailable" message meanwhile);
+    # one that keeps crashing stops everything, so the problem is not hidden.
+    restarts: Dict[str, List[float]] = {}
     while True:
-        for name, process in stack.processes.items():
-            if process.poll() is not None:
-                print(f"{name} stopped (code {process.returncode}); see "
-                      f"{stack.log_dir / (name + '.log')}", file=sys.stderr)
+        for name, process in list(stack.processes.items()):
+            if process.poll() is None:
+                continue
+            now = time.monotonic()
+            recent = [t for t in restarts.get(name, []) if now - t < 300] + [now]
+            restarts[name] = recent
+            log = stack.log_dir / (name + ".log")
+            if len(recent) > 3:
+                print(f"{name} crashed {len(recent)} times in 5 minutes; stopping. See {log}",
+                      file=sys.stderr)
                 stack.stop()
                 sys.exit(1)
+            print(f"{name} stopped (code {process.returncode}); restarting it. See {log}",
+                  file=sys.stderr, flush=True)
+            stack.start([name])
         time.sleep(1)
 
 

@@ -15,14 +15,18 @@ from typing import Any, Deque, Dict, List, Optional, Tuple
 
 import requests
 from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot import storage
 from web.strings import ui_string
 
 bp = Blueprint("chat", __name__)
 
-SESSION_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+SESSION_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")  # used with fullmatch: no trailing \n
 LANGS = ("fr", "en")
+# Lone UTF-16 surrogates (JSON "\ud800") cannot be encoded to UTF-8 by any database or by
+# Rasa, and NUL is refused by PostgreSQL text columns: both are cleaned out of user text.
+_UNENCODABLE = re.compile("[\ud800-\udfff]")
 _http = requests.Session()
 
 
@@ -74,25 +78,45 @@ def _cors(response: Response) -> Response:
     return response
 
 
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 def _json_body(allowed: set, lang_hint: str = "fr") -> Dict[str, Any]:
-    """The request's JSON object, or a 400 that says what is wrong with it."""
+    """The request's JSON object, or a 4xx that says what is wrong with it."""
     if not request.is_json:
         raise ApiError(415, "not_json", lang_hint, "send Content-Type: application/json")
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit and (request.content_length or 0) > limit:
+        raise ApiError(413, "too_large", lang_hint, f"the body is larger than {limit} bytes")
     try:
-        body = json.loads(request.get_data(cache=True).decode("utf-8"))
+        raw = request.get_data(cache=True)
+    except RequestEntityTooLarge:  # no or wrong Content-Length, caught while reading
+        raise ApiError(413, "too_large", lang_hint, f"the body is larger than {limit} bytes")
+    try:
+        # utf-8-sig: a leading byte order mark is tolerated; NaN and Infinity are not JSON.
+        body = json.loads(raw.decode("utf-8-sig"), parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise ApiError(400, "bad_json", lang_hint, "the body is not valid UTF-8 JSON")
     if not isinstance(body, dict):
         raise ApiError(400, "bad_json", lang_hint, "the body must be a JSON object")
+    if body.get("lang") in LANGS:  # errors about other fields in the asker's language
+        lang_hint = body["lang"]
     unknown = sorted(set(body) - allowed)
     if unknown:
-        raise ApiError(400, "bad_field", lang_hint, f"unknown field(s): {', '.join(unknown)}")
+        shown = ", ".join(name[:40] for name in unknown[:5])
+        raise ApiError(400, "bad_field", lang_hint, f"unknown field(s): {shown}")
     return body
+
+
+def clean_text(text: str) -> str:
+    """User text that every store accepts: lone surrogates become U+FFFD, NUL is dropped."""
+    return _UNENCODABLE.sub("\ufffd", text).replace("\x00", "")
 
 
 def _lang(body: Dict[str, Any]) -> str:
     lang = body.get("lang", "fr")
-    if lang not in LANGS:
+    if not isinstance(lang, str) or lang not in LANGS:
         raise ApiError(400, "bad_field", "fr", "lang must be 'fr' or 'en'")
     return lang
 
@@ -101,7 +125,7 @@ def _session(body: Dict[str, Any], lang: str) -> str:
     session = body.get("session")
     if session is None:
         return uuid.uuid4().hex
-    if not isinstance(session, str) or not SESSION_PATTERN.match(session):
+    if not isinstance(session, str) or not SESSION_PATTERN.fullmatch(session):
         raise ApiError(400, "bad_field", lang, "session must be 8-64 letters, digits, - or _")
     return session
 
@@ -163,13 +187,23 @@ def chat() -> Response:
     message = body.get("message")
     if not isinstance(message, str):
         raise ApiError(400, "bad_field", lang, "message must be a string")
-    message = message.strip()
+    message = clean_text(message).strip()
     if not message:
         raise ApiError(400, "empty", lang)
     if len(message) > current_app.config["MAX_MESSAGE_CHARS"]:
         raise ApiError(413, "too_long", lang)
     _rate_limit(session, lang)
     return jsonify({"session": session, "messages": ask_rasa(session, message, lang)})
+
+
+SOURCE_FIELDS = ("id", "title", "url")
+
+
+def _valid_source(source: Any) -> bool:
+    """A source the widget sends: an object whose id, title and url are short strings."""
+    return isinstance(source, dict) and all(
+        isinstance(source.get(k, ""), str) and len(source.get(k, "")) <= 2000
+        for k in SOURCE_FIELDS)
 
 
 @bp.post("/api/feedback")
@@ -185,12 +219,14 @@ def feedback() -> Tuple[Response, int]:
     if not isinstance(question, str) or not isinstance(answer, str) \
             or len(question) > 2000 or len(answer) > 5000:
         raise ApiError(400, "bad_field", lang, "question and answer must be short strings")
-    if not isinstance(sources, list) or len(sources) > 10 or not all(
-            isinstance(s, dict) and isinstance(s.get("url", ""), str) for s in sources):
-        raise ApiError(400, "bad_field", lang, "sources must be a list of {id, title, url}")
+    if not isinstance(sources, list) or len(sources) > 10 \
+            or not all(_valid_source(s) for s in sources):
+        raise ApiError(400, "bad_field", lang,
+                       "sources must be a list of at most 10 {id, title, url} strings")
     _rate_limit(session, lang)
-    clean_sources = [{k: str(s.get(k, ""))[:500] for k in ("id", "title", "url")}
+    clean_sources = [{k: clean_text(s.get(k, ""))[:500] for k in SOURCE_FIELDS}
                      for s in sources]
+    question, answer = clean_text(question), clean_text(answer)
     try:
         with storage.session_for(current_app.config["DATABASE_URL"]) as db, db.begin():
             db.add(storage.Feedback(conversation_id=session, question=question,

@@ -1,5 +1,6 @@
 """The advisor console: what the bot could not answer, feedback, leads, transcripts, knowledge
-health and an index rebuild, for Awex staff behind a login.
+health and an index rebuild, for Awex staff behind a login; and deleting a conversation with
+its lead, feedback and unanswered questions when a person asks for it (GDPR).
 
 Security in short: passwords hashed with werkzeug; CSRF tokens on every console form (and only
 there: the JSON chat API stays token-free); the session is cleared and re-issued at login and
@@ -12,6 +13,7 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import re
 import secrets
 import sqlite3
@@ -594,6 +596,43 @@ def conversation(sender_id: str) -> Tuple[str, int]:
                       message_key="console_conversation_not_found")
     return render("conversation.html", section="conversations", sender_id=sender_id,
                   lines=lines)
+
+
+def tracker_url() -> str:
+    """Rasa's tracker store as a SQLAlchemy URL, for deletions: TRACKER_DB_URL (app config or
+    environment, e.g. the PostgreSQL store at scale) when set, else the SQLite file read above."""
+    configured = current_app.config.get("TRACKER_DB_URL") or os.environ.get("TRACKER_DB_URL")
+    return configured or f"sqlite:///{tracker_path()}"
+
+
+# What a deletion removes, in the order shown, with the sentence naming each kind.
+FORGET_LABELS = (("tracker_events", "console_forget_tracker_events"),
+                 ("leads", "console_nav_leads"), ("feedback", "console_nav_feedback"),
+                 ("unanswered_questions", "console_nav_unanswered"))
+
+
+@bp.post("/conversations/<sender_id>/forget")
+def forget(sender_id: str) -> Tuple[str, int]:
+    """Delete a conversation and everything stored under its id, on a person's request.
+
+    Two steps, both POST with the CSRF token: without `confirm=1` the page counts what would be
+    deleted and asks to confirm; with it, the deletion happens and the counts are shown."""
+    sender_id = sender_id[:255]
+    back = _safe_next(request.form.get("next")) or url_for("console.conversations")
+    confirmed = request.form.get("confirm") == "1"
+    try:
+        counts = storage.forget_conversation(current_app.config["DATABASE_URL"], tracker_url(),
+                                             sender_id, dry_run=not confirmed)
+    except Exception:
+        current_app.logger.exception("console: deleting conversation %s failed", sender_id)
+        return render("forget.html", status=503, section="conversations", sender_id=sender_id,
+                      back=back, failed=True, done=False, rows=[], total=0)
+    if confirmed:
+        current_app.logger.info("console: conversation %s deleted on request by %s: %s",
+                                sender_id, session.get("advisor_email"), counts)
+    rows = [(label, counts[kind]) for kind, label in FORGET_LABELS]
+    return render("forget.html", section="conversations", sender_id=sender_id, back=back,
+                  failed=False, done=confirmed, rows=rows, total=sum(counts.values()))
 
 
 # ------------------------------------------------------------------------- knowledge health

@@ -1,0 +1,128 @@
+"""`bot forget` and `bot purge` on real SQLite files (app database and a Rasa-shaped tracker
+store), configured through the environment as an operator would."""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot import storage
+from bot.cli import main
+from tests.bot.test_storage import DAY, add_rows, app_counts, make_tracker, tracker_senders
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    database_url = f"sqlite:///{tmp_path / 'app.db'}"
+    tracker_path = tmp_path / "rasa_tracker.db"
+    monkeypatch.setenv("AWEX_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("TRACKER_SQLITE_PATH", str(tracker_path))
+    for name in ("TRACKER_DB_URL", "AWEX_RETENTION_DAYS", "AWEX_LEAD_RETENTION_DAYS"):
+        monkeypatch.delenv(name, raising=False)
+    return database_url, tracker_path
+
+
+def test_forget_deletes_and_reports_counts(env):
+    database_url, tracker_path = env
+    now = time.time()
+    make_tracker(tracker_path, [("forget-me-123", "user", now), ("forget-me-123", "bot", now),
+                                ("keep-me-4567", "user", now)])
+    add_rows(database_url, "forget-me-123")
+    add_rows(database_url, "keep-me-4567")
+
+    dry = CliRunner().invoke(main, ["forget", "forget-me-123", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "would delete 2 tracker event(s), 1 lead(s), 1 feedback, 1 unanswered question(s)" \
+        in dry.output
+    assert tracker_senders(tracker_path).count("forget-me-123") == 2
+
+    result = CliRunner().invoke(main, ["forget", "forget-me-123"])
+    assert result.exit_code == 0, result.output
+    assert ("conversation forget-me-123: deleted 2 tracker event(s), 1 lead(s), 1 feedback, "
+            "1 unanswered question(s)") in result.output
+    assert tracker_senders(tracker_path) == ["keep-me-4567"]
+    assert set(app_counts(database_url, "forget-me-123").values()) == {0}
+    assert set(app_counts(database_url, "keep-me-4567").values()) == {1}
+
+    again = CliRunner().invoke(main, ["forget", "forget-me-123"])
+    assert again.exit_code == 0 and "nothing is stored under this conversation id" in again.output
+
+
+def test_forget_uses_tracker_db_url_when_set(env, tmp_path, monkeypatch):
+    database_url, _ = env
+    other = tmp_path / "elsewhere.db"
+    make_tracker(other, [("conv-12345678", "user", time.time())])
+    monkeypatch.setenv("TRACKER_DB_URL", f"sqlite:///{other}")
+    result = CliRunner().invoke(main, ["forget", "conv-12345678"])
+    assert "deleted 1 tracker event(s)" in result.output
+    assert tracker_senders(other) == []
+
+
+def test_forget_reports_an_unreachable_store(env, monkeypatch):
+    monkeypatch.setenv("TRACKER_DB_URL",
+                       "postgresql+psycopg2://u:p@127.0.0.1:1/rasa?connect_timeout=1")
+    result = CliRunner().invoke(main, ["forget", "conv-12345678"])
+    assert result.exit_code == 1
+    assert "could not delete conversation conv-12345678" in result.output
+
+
+def test_purge_defaults_to_the_promised_retention(env):
+    database_url, tracker_path = env
+    now = time.time()
+    make_tracker(tracker_path, [("old-12345678", "user", now - 91 * DAY),
+                                ("new-12345678", "user", now - 89 * DAY)])
+    utc_now = storage.utcnow()
+    add_rows(database_url, "old-12345678", created_at=utc_now - dt.timedelta(days=91),
+             lead_created_at=utc_now - dt.timedelta(days=366))
+    add_rows(database_url, "new-12345678", created_at=utc_now - dt.timedelta(days=89),
+             lead_created_at=utc_now - dt.timedelta(days=364))
+
+    dry = CliRunner().invoke(main, ["purge", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "would delete 1 tracker event(s), 1 lead(s), 1 feedback, 1 unanswered question(s)" \
+        in dry.output
+    assert "older than 90 days, leads older than 365 days" in dry.output
+
+    result = CliRunner().invoke(main, ["purge"])
+    assert result.exit_code == 0, result.output
+    assert "deleted 1 tracker event(s), 1 lead(s), 1 feedback, 1 unanswered question(s)" \
+        in result.output
+    assert tracker_senders(tracker_path) == ["new-12345678"]
+    assert set(app_counts(database_url, "old-12345678").values()) == {0}
+    assert set(app_counts(database_url, "new-12345678").values()) == {1}
+
+
+def test_purge_options_and_settings(env, monkeypatch):
+    database_url, tracker_path = env
+    now = time.time()
+    make_tracker(tracker_path, [("c-12345678", "user", now - 10 * DAY)])
+    add_rows(database_url, "c-12345678", created_at=storage.utcnow() - dt.timedelta(days=10))
+
+    monkeypatch.setenv("AWEX_RETENTION_DAYS", "30")
+    monkeypatch.setenv("AWEX_LEAD_RETENTION_DAYS", "60")
+    kept = CliRunner().invoke(main, ["purge"])
+    assert "deleted 0 tracker event(s), 0 lead(s), 0 feedback" in kept.output
+    assert "older than 30 days, leads older than 60 days" in kept.output
+
+    result = CliRunner().invoke(main, ["purge", "--older-than-days", "7",
+                                       "--lead-older-than-days", "9"])
+    assert result.exit_code == 0, result.output
+    assert "deleted 1 tracker event(s), 1 lead(s), 1 feedback, 1 unanswered question(s)" \
+        in result.output
+
+    refused = CliRunner().invoke(main, ["purge", "--older-than-days", "0"])
+    assert refused.exit_code == 2  # purging everything is not a retention
+
+
+def test_privacy_commands_have_help():
+    for name in ("forget", "purge"):
+        command = main.commands[name]
+        assert command.help
+        for param in command.params:
+            if param.param_type_name == "option":
+                assert param.help, f"{name} --{param.name}"
+        assert CliRunner().invoke(main, [name, "--help"]).exit_code == 0
