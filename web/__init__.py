@@ -22,6 +22,9 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
         DATABASE_URL=settings.database_url,
         RASA_TIMEOUT=float(os.environ.get("AWEX_RASA_TIMEOUT", "30")),
         MAX_MESSAGE_CHARS=1000,
+        # Messages per minute; benchmarks on loopback raise the per-IP limit.
+        RATE_LIMIT_PER_SESSION=int(os.environ.get("AWEX_RATE_LIMIT_PER_SESSION", "30")),
+        RATE_LIMIT_PER_IP=int(os.environ.get("AWEX_RATE_LIMIT_PER_IP", "120")),
         MAX_CONTENT_LENGTH=16 * 1024,
         ALLOWED_ORIGINS=[o for o in os.environ.get("AWEX_ALLOWED_ORIGINS", "").split(",") if o],
         # Advisor console: CSRF checked by the console blueprint only (the JSON API has none),

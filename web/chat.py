@@ -132,7 +132,9 @@ def _session(body: Dict[str, Any], lang: str) -> str:
 
 def _rate_limit(session: str, lang: str) -> None:
     ip = request.remote_addr or "unknown"
-    if not (limiter.allow(f"s:{session}", 30, 60.0) and limiter.allow(f"ip:{ip}", 120, 60.0)):
+    config = current_app.config
+    if not (limiter.allow(f"s:{session}", config["RATE_LIMIT_PER_SESSION"], 60.0)
+            and limiter.allow(f"ip:{ip}", config["RATE_LIMIT_PER_IP"], 60.0)):
         raise ApiError(429, "rate_limited", lang)
 
 

@@ -105,6 +105,12 @@ class KnowledgeIndex:
         self.article_ids = sorted({a["id"] for a in articles})
         self._id_position = {aid: i for i, aid in enumerate(self.article_ids)}
         self.key_article = np.array([self._id_position[k["id"]] for k in self.keys], np.int64)
+        # Key positions of each article's sections, to pick the answer without a full scan.
+        by_article: Dict[Tuple[str, str], List[int]] = {}
+        for position, key in enumerate(self.keys):
+            if key["kind"] == "section":
+                by_article.setdefault((key["id"], key["lang"]), []).append(position)
+        self.section_keys = {k: np.array(v, np.int64) for k, v in by_article.items()}
         self.bm25 = BM25([k["terms"] for k in self.keys])
         self.embedder = embedder or Embedder(settings.model_name)
 
@@ -120,11 +126,18 @@ class KnowledgeIndex:
         return query
 
     # -- retrieval -----------------------------------------------------------------------------
-    def _dense(self, query: str, depth: int) -> np.ndarray:
+    def _dense(self, query: str, depth: int,
+               timings: Optional[Dict[str, float]] = None) -> np.ndarray:
         """Cosine of the query with every key (0 beyond the `depth` nearest)."""
+        start = time.perf_counter()
+        vector = self.embedder.embed_query(query)
+        embedded = time.perf_counter()
         scores = np.zeros(len(self.keys), dtype=np.float32)
-        cosines, ids = self.vectors.search(self.embedder.embed_query(query), depth)
+        cosines, ids = self.vectors.search(vector, depth)
         scores[ids] = np.maximum(cosines, 0.0)
+        if timings is not None:
+            timings["embedding"] = embedded - start
+            timings["dense_search"] = time.perf_counter() - embedded
         return scores
 
     def lexical_raw(self, query: str, lang: str) -> Tuple[np.ndarray, np.ndarray]:
@@ -144,15 +157,21 @@ class KnowledgeIndex:
                previous_article: Optional[str] = None, only_article: Optional[str] = None,
                depth: int = 200) -> SearchResult:
         """Rank articles for `query`, gate on confidence, and pick the section to show."""
+        started = time.perf_counter()
+        result = self._search(query, lang, tuning, mode, previous_article, only_article, depth)
+        result.timings["total"] = time.perf_counter() - started
+        return result
+
+    def _search(self, query: str, lang: str, tuning: RetrievalTuning, mode: str,
+                previous_article: Optional[str], only_article: Optional[str],
+                depth: int) -> SearchResult:
         timings: Dict[str, float] = {}
         lang = lang if lang in tuning.answer_threshold else "fr"
         query = self.expand_follow_up(query, lang, previous_article)
         # Single-retriever modes exist to measure what each retriever brings (bot eval).
         wd, wl = {"dense": (1.0, 0.0), "lexical": (0.0, 1.0)}.get(
             mode, (tuning.dense_weight[lang], tuning.lexical_weight[lang]))
-        start = time.perf_counter()
-        dense = self._dense(query, depth) if wd else np.zeros(len(self.keys), np.float32)
-        timings["dense"] = time.perf_counter() - start
+        dense = self._dense(query, depth, timings) if wd else np.zeros(len(self.keys), np.float32)
         start = time.perf_counter()
         lexical = (self._lexical(query, lang, tuning.lexical_saturation) if wl
                    else np.zeros(len(self.keys), np.float32))
@@ -194,12 +213,9 @@ class KnowledgeIndex:
         other_language = article is None
         if other_language:
             article = self.articles[(article_id, "en" if lang == "fr" else "fr")]
-        best_position, best_score = 0, -1.0
-        for i, key in enumerate(self.keys):
-            if key["kind"] == "section" and key["id"] == article_id \
-                    and key["lang"] == article["lang"] and fused_keys[i] > best_score:
-                best_position, best_score = key["section"], float(fused_keys[i])
-        section = article["sections"][best_position]
+        positions = self.section_keys[(article_id, article["lang"])]
+        best = positions[int(np.argmax(fused_keys[positions]))]
+        section = article["sections"][self.keys[best]["section"]]
         related = [(rid, self.title(rid, lang)) for rid in article["related"]
                    if any((rid, l) in self.articles for l in ("fr", "en"))][:3]
         return Answer(

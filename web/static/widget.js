@@ -433,14 +433,15 @@
     renderMarkdown(entry.text, body);
     node.appendChild(body);
     var payload = entry.payload && typeof entry.payload === "object" ? entry.payload : null;
-    if (payload && Array.isArray(payload.sources) && payload.sources.length) {
+    // The answer's text already cites its first source; list only the other ones.
+    var extraSources = payload && Array.isArray(payload.sources) ? payload.sources.filter(function (source) {
+      return source && typeof source === "object" && String(entry.text || "").indexOf(String(source.url)) === -1;
+    }) : [];
+    if (extraSources.length) {
       var sources = el("div", "sources");
       sources.appendChild(el("span", "sources-label", t("widget_sources")));
       var list = el("ul");
-      payload.sources.forEach(function (source) {
-        if (!source || typeof source !== "object") {
-          return;
-        }
+      extraSources.forEach(function (source) {
         var title = String(source.title || source.url || "");
         var url = safeHttpUrl(source.url);
         var li = el("li");

@@ -1,0 +1,458 @@
+"""Fuzzing the JSON API (POST /api/chat, POST /api/feedback) through the Flask test client.
+
+Whatever arrives — arbitrary JSON, wrong types in every field, unknown fields, huge or empty
+bodies, bytes that are not UTF-8, deeply nested arrays, lone surrogates, wrong content types —
+the answer is a 2xx for a valid request and otherwise a 4xx whose JSON body carries an `error`
+key and a readable `message` taken from domain.yml; never a 5xx. After each fuzzing run the
+server still answers a normal request. Rasa is replaced by a stub of the HTTP call: these tests
+are about input handling. The per-process rate limiter is reset before every example so a 429
+cannot hide another error; its own test is at the end.
+"""
+from __future__ import annotations
+
+import io
+import json
+import re
+from typing import Any, Dict, List, Optional, Tuple
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot import storage
+from web import chat
+from web.strings import ui_string
+
+FUZZ = settings(max_examples=200, deadline=None, database=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                       HealthCheck.filter_too_much])
+LIMIT = 16 * 1024  # MAX_CONTENT_LENGTH in web/__init__.py
+ERROR_KEYS = {"not_json", "bad_json", "bad_field", "empty", "too_long", "too_large",
+              "rate_limited"}
+SESSION = re.compile(r"[A-Za-z0-9_-]{8,64}")
+CHAT_FIELDS = {"session", "message", "lang"}
+FEEDBACK_FIELDS = {"session", "helpful", "question", "answer", "sources", "lang"}
+
+
+class FakeReply:
+    status_code = 200
+
+    def __init__(self, sender: str):
+        self.sender = sender
+
+    def json(self) -> List[Dict[str, Any]]:
+        return [{"recipient_id": self.sender, "text": "Bonjour !",
+                 "buttons": [{"title": "Tmall", "payload": "/ask"}]},
+                {"recipient_id": self.sender, "custom": {"type": "kb_no_answer"}}]
+
+
+class FakeHttp:
+    """Stands in for chat._http (the requests session that posts to Rasa's REST channel)."""
+
+    def __init__(self) -> None:
+        self.sent: List[Dict[str, Any]] = []
+
+    def post(self, url: str, json: Dict[str, Any], timeout: float) -> FakeReply:
+        assert url.endswith("/webhooks/rest/webhook")
+        self.sent.append(json)
+        return FakeReply(json["sender"])
+
+
+@pytest.fixture
+def rasa(monkeypatch: pytest.MonkeyPatch) -> FakeHttp:
+    fake = FakeHttp()
+    monkeypatch.setattr(chat, "_http", fake)
+    return fake
+
+
+# ------------------------------------------------------------------------- oracles
+
+
+def clean(text: str) -> str:
+    return re.sub("[\ud800-\udfff]", "\ufffd", text).replace("\x00", "")
+
+
+def common_error(body: Any, allowed: set) -> Optional[Tuple[int, str]]:
+    if not isinstance(body, dict):
+        return 400, "bad_json"
+    if set(body) - allowed:
+        return 400, "bad_field"
+    lang = body.get("lang", "fr")
+    if not isinstance(lang, str) or lang not in ("fr", "en"):
+        return 400, "bad_field"
+    session = body.get("session")
+    if session is not None and not (isinstance(session, str) and SESSION.fullmatch(session)):
+        return 400, "bad_field"
+    return None
+
+
+def chat_expected(body: Any) -> Tuple[int, Optional[str]]:
+    """(status, error key) the API must give for this JSON body."""
+    error = common_error(body, CHAT_FIELDS)
+    if error:
+        return error
+    message = body.get("message")
+    if not isinstance(message, str):
+        return 400, "bad_field"
+    message = clean(message).strip()
+    if not message:
+        return 400, "empty"
+    if len(message) > 1000:
+        return 413, "too_long"
+    return 200, None
+
+
+def valid_source(source: Any) -> bool:
+    return isinstance(source, dict) and all(
+        isinstance(source.get(k, ""), str) and len(source.get(k, "")) <= 2000
+        for k in ("id", "title", "url"))
+
+
+def feedback_expected(body: Any) -> Tuple[int, Optional[str]]:
+    error = common_error(body, FEEDBACK_FIELDS)
+    if error:
+        return error
+    question, answer = body.get("question", ""), body.get("answer", "")
+    sources = body.get("sources", [])
+    if not isinstance(body.get("helpful"), bool) \
+            or not isinstance(question, str) or not isinstance(answer, str) \
+            or len(question) > 2000 or len(answer) > 5000 \
+            or not isinstance(sources, list) or len(sources) > 10 \
+            or not all(valid_source(s) for s in sources):
+        return 400, "bad_field"
+    return 201, None
+
+
+def assert_readable_error(response, key: Optional[str] = None) -> Dict[str, Any]:
+    """A 4xx with a JSON body whose message is the domain's sentence for its error key."""
+    assert 400 <= response.status_code < 500, (response.status_code, response.get_data()[:300])
+    assert response.is_json, response.get_data()[:300]
+    body = response.get_json()
+    assert body["error"] in ERROR_KEYS, body
+    if key is not None:
+        assert body["error"] == key, body
+    assert isinstance(body["message"], str) and len(body["message"]) > 10
+    assert body["message"] in (ui_string(f"error_{body['error']}", "fr"),
+                               ui_string(f"error_{body['error']}", "en"))
+    return body
+
+
+def post_json(client, path: str, body: Any):
+    """Posted the way a browser's JSON.stringify would (json.dumps escapes lone surrogates)."""
+    return client.post(path, data=json.dumps(body), content_type="application/json")
+
+
+def assert_still_serving(client) -> None:
+    chat.limiter._hits.clear()
+    response = client.post("/api/chat", json={"session": "after-fuzzing-1", "message": "Tmall ?",
+                                              "lang": "en"})
+    assert response.status_code == 200, response.get_data()[:300]
+    assert response.get_json()["messages"][0]["text"] == "Bonjour !"
+    feedback = client.post("/api/feedback", json={"session": "after-fuzzing-1",
+                                                  "helpful": True})
+    assert feedback.status_code == 201
+
+
+# ------------------------------------------------------------------------- strategies
+
+scalars = (st.none() | st.booleans() | st.integers(min_value=-2**70, max_value=2**70)
+           | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=30))
+json_values = st.recursive(
+    scalars, lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=8), children, max_size=4), max_leaves=12)
+# Text with what breaks encoders: lone surrogates, NUL, other controls, astral characters.
+nasty_text = st.text(alphabet=st.characters(categories=["Cs", "Cc", "Zs", "Lo", "So", "Ll"]),
+                     max_size=40)
+sessions = (st.from_regex(r"[A-Za-z0-9_-]{8,64}", fullmatch=True)
+            | st.sampled_from(["abcdefgh\n", "short", "a" * 65, "../../etc/passwd", "",
+                               "abcdefgh\x00", "séssion-1234"])
+            | json_values)
+langs = st.sampled_from(["fr", "en", "de", "FR", "", None]) | json_values
+messages = (st.text(max_size=60) | nasty_text | st.sampled_from(["", "   ", "\x00", "\ud800"])
+            | st.integers(990, 1010).map(lambda n: "é" * n) | json_values)
+unknown_fields = st.dictionaries(
+    st.text(max_size=10).filter(lambda k: k not in FEEDBACK_FIELDS), json_values, max_size=2)
+sources = (st.lists(st.fixed_dictionaries({}, optional={
+    "id": st.text(max_size=20) | json_values, "title": nasty_text | json_values,
+    "url": st.just("https://example.org/a") | json_values,
+    "date": json_values}), max_size=12) | json_values)
+
+
+def with_unknown(fields: st.SearchStrategy, probability_strategy=st.booleans()):
+    return st.tuples(fields, probability_strategy, unknown_fields).map(
+        lambda t: {**t[0], **t[2]} if t[1] else t[0])
+
+
+chat_bodies = with_unknown(st.fixed_dictionaries({}, optional={
+    "session": sessions, "message": messages, "lang": langs}))
+feedback_bodies = with_unknown(st.fixed_dictionaries({}, optional={
+    "session": sessions, "helpful": st.booleans() | json_values,
+    "question": st.text(max_size=50) | nasty_text | st.just("q" * 2001) | json_values,
+    "answer": st.text(max_size=50) | st.integers(4990, 5010).map(lambda n: "a" * n)
+    | json_values,
+    "sources": sources, "lang": langs}))
+
+
+# ------------------------------------------------------------------------- property tests
+
+
+def test_chat_fields_of_every_type(client, rasa):
+    @FUZZ
+    @given(body=chat_bodies)
+    def run(body: Dict[str, Any]) -> None:
+        chat.limiter._hits.clear()
+        rasa.sent.clear()
+        response = post_json(client, "/api/chat", body)
+        status, key = chat_expected(body)
+        if len(json.dumps(body).encode()) > LIMIT:
+            status, key = 413, "too_large"
+        assert response.status_code == status, (body, response.get_data()[:300])
+        if key:
+            assert_readable_error(response, key)
+            assert not rasa.sent  # nothing invalid reaches Rasa
+            return
+        reply = response.get_json()
+        assert reply["messages"][0]["payload"] == {"type": "kb_no_answer"}
+        sent = rasa.sent[-1]
+        assert sent["message"] == clean(body["message"]).strip()
+        assert "\x00" not in sent["message"] and not re.search("[\ud800-\udfff]", sent["message"])
+        assert sent["sender"] == reply["session"]
+        assert SESSION.fullmatch(sent["sender"])
+
+    run()
+    assert_still_serving(client)
+
+
+def test_feedback_fields_of_every_type(app, client, rasa):
+    @FUZZ
+    @given(body=feedback_bodies)
+    def run(body: Dict[str, Any]) -> None:
+        chat.limiter._hits.clear()
+        response = post_json(client, "/api/feedback", body)
+        status, key = feedback_expected(body)
+        if len(json.dumps(body).encode()) > LIMIT:
+            status, key = 413, "too_large"
+        assert response.status_code == status, (body, response.get_data()[:300])
+        if key:
+            assert_readable_error(response, key)
+        else:
+            assert response.get_json() == {"stored": True}
+
+    run()
+    assert_still_serving(client)
+    # Whatever was stored can be read back (no lone surrogate, no NUL in the database).
+    rows = storage.recent(app.config["DATABASE_URL"], storage.Feedback, limit=1000)
+    assert rows
+    for row in rows:
+        for text in (row.question, row.answer_excerpt, row.sources_json):
+            assert "\x00" not in text and not re.search("[\ud800-\udfff]", text)
+        assert isinstance(row.sources, list)
+
+
+@pytest.mark.parametrize("path", ["/api/chat", "/api/feedback"])
+def test_any_json_document(client, rasa, path):
+    """Top-level JSON of any shape: only an object with the right fields gets through."""
+    expected = chat_expected if path == "/api/chat" else feedback_expected
+
+    @FUZZ
+    @given(body=json_values)
+    def run(body: Any) -> None:
+        chat.limiter._hits.clear()
+        response = post_json(client, path, body)
+        status, key = expected(body)
+        assert response.status_code == status, (body, response.get_data()[:300])
+        if key:
+            assert_readable_error(response, key)
+
+    run()
+    assert_still_serving(client)
+
+
+@pytest.mark.parametrize("path", ["/api/chat", "/api/feedback"])
+def test_arbitrary_bytes(client, rasa, path):
+    """Random bytes, truncated JSON and invalid UTF-8 under a JSON content type."""
+    valid = json.dumps({"session": "abcdefgh-1", "message": "Tmall ?", "helpful": True}).encode()
+    garbage = (st.binary(max_size=2000)
+               | st.integers(0, len(valid)).map(lambda n: valid[:n])
+               | st.tuples(st.integers(0, len(valid)), st.binary(min_size=1, max_size=4)).map(
+                   lambda t: valid[:t[0]] + t[1] + valid[t[0]:]))
+
+    @FUZZ
+    @given(raw=garbage)
+    def run(raw: bytes) -> None:
+        chat.limiter._hits.clear()
+        response = client.post(path, data=raw, content_type="application/json")
+        assert response.status_code < 500, (raw, response.get_data()[:300])
+        if response.status_code >= 400:
+            assert_readable_error(response)
+
+    run()
+    assert_still_serving(client)
+
+
+@pytest.mark.parametrize("path", ["/api/chat", "/api/feedback"])
+def test_content_types(client, rasa, path):
+    """Only a JSON media type is read; every other content type is a readable 415."""
+    body = json.dumps({"session": "abcdefgh-1", "message": "Tmall ?", "helpful": True})
+    media = (st.sampled_from(["text/plain", "application/x-www-form-urlencoded",
+                              "multipart/form-data; boundary=x", "application/xml", "",
+                              "application/jsonp", "json", "application/octet-stream",
+                              "text/json", "application/json-seq"])
+             | st.text(max_size=40).filter(lambda t: "\n" not in t and "\r" not in t))
+
+    @FUZZ
+    @given(content_type=media)
+    def run(content_type: str) -> None:
+        chat.limiter._hits.clear()
+        response = client.post(path, data=body, headers={"Content-Type": content_type})
+        mimetype = content_type.split(";")[0].strip().lower()
+        is_json = mimetype == "application/json" or (
+            mimetype.startswith("application/") and mimetype.endswith("+json"))
+        if is_json:
+            assert response.status_code in (200, 201), response.get_data()[:300]
+        else:
+            assert response.status_code == 415, (content_type, response.get_data()[:300])
+            assert_readable_error(response, "not_json")
+
+    run()
+    assert_still_serving(client)
+
+
+# ------------------------------------------------------------------------- named cases
+
+
+def nested(depth: int) -> bytes:
+    return b"[" * depth + b"]" * depth
+
+
+CASES = [
+    ("empty body", b"", 400, "bad_json"),
+    ("whitespace body", b" \n\t ", 400, "bad_json"),
+    ("null", b"null", 400, "bad_json"),
+    ("array", b"[]", 400, "bad_json"),
+    ("string", b'"bonjour"', 400, "bad_json"),
+    ("10 000 nested lists (too large)", nested(10_000), 413, "too_large"),
+    ("8 000 nested lists (within the size limit)", nested(8_000), 400, "bad_json"),
+    ("nested lists inside a field", b'{"message": ' + nested(5_000) + b"}", 400, "bad_json"),
+    ("nested objects", b'{"a":' * 2500 + b"1" + b"}" * 2500, 400, "bad_json"),
+    ("invalid UTF-8", b'{"message": "caf\xe9"}', 400, "bad_json"),
+    ("UTF-16 body", '{"message": "x"}'.encode("utf-16"), 400, "bad_json"),
+    ("binary", bytes(range(256)), 400, "bad_json"),
+    ("NaN", b'{"message": "x", "lang": NaN}', 400, "bad_json"),
+    ("Infinity", b'{"helpful": Infinity, "message": "x"}', 400, "bad_json"),
+    ("truncated", b'{"message": "Tmall', 400, "bad_json"),
+    ("oversized body", b'{"message": "' + b"a" * 20_000 + b'"}', 413, "too_large"),
+    ("oversized escapes", b'{"message": "' + b"\\u00e9" * 3_000 + b'"}', 413, "too_large"),
+    ("unknown field", b'{"message": "x", "helpful": true, "admin": true}', 400, "bad_field"),
+    ("session with a newline", b'{"session": "abcdefgh\\n", "message": "x", "helpful": true}',
+     400, "bad_field"),
+    ("session with NUL", b'{"session": "abcdefgh\\u0000", "message": "x", "helpful": true}',
+     400, "bad_field"),
+]
+
+
+@pytest.mark.parametrize("path", ["/api/chat", "/api/feedback"])
+@pytest.mark.parametrize("name, raw, status, key", CASES, ids=[c[0] for c in CASES])
+def test_named_bad_bodies(client, rasa, path, name, raw, status, key):
+    if name == "unknown field" and path == "/api/chat":
+        raw = b'{"message": "x", "admin": true}'
+    response = client.post(path, data=raw, content_type="application/json")
+    assert response.status_code == status, response.get_data()[:300]
+    assert_readable_error(response, key)
+    assert not rasa.sent
+    assert_still_serving(client)
+
+
+def test_huge_strings(client, rasa):
+    too_long = client.post("/api/chat", json={"message": "a" * 1001, "lang": "en"})
+    assert too_long.status_code == 413
+    assert assert_readable_error(too_long, "too_long")["message"] == ui_string(
+        "error_too_long", "en")
+    exactly = client.post("/api/chat", json={"message": "  " + "é" * 1000 + "  "})
+    assert exactly.status_code == 200
+    long_question = client.post("/api/feedback", json={"helpful": True, "question": "q" * 2001})
+    assert_readable_error(long_question, "bad_field")
+    huge = client.post("/api/feedback", json={"helpful": True, "answer": "a" * 17_000})
+    assert huge.status_code == 413 and assert_readable_error(huge, "too_large")
+
+
+def test_body_without_content_length_is_still_limited(client, rasa):
+    """A streamed body (no Content-Length) larger than the limit is cut and refused."""
+    big = b'{"message": "' + b"a" * 40_000 + b'"}'
+    response = client.post("/api/chat", input_stream=io.BytesIO(big),
+                           content_type="application/json",
+                           environ_overrides={"wsgi.input_terminated": True})
+    assert response.status_code == 413, response.get_data()[:300]
+    assert_readable_error(response, "too_large")
+    assert_still_serving(client)
+
+
+def test_lone_surrogates_and_nul_are_cleaned_not_fatal(app, client, rasa):
+    chat_reply = post_json(client, "/api/chat", {"message": "Tmall \ud83d ?\x00"})
+    assert chat_reply.status_code == 200
+    assert rasa.sent[-1]["message"] == "Tmall \ufffd ?"
+    feedback = post_json(client, "/api/feedback", {
+        "helpful": False, "question": "caf\udce9\x00", "answer": "\ud800",
+        "sources": [{"id": "a\ud800", "title": "t", "url": "https://example.org"}]})
+    assert feedback.status_code == 201, feedback.get_data()
+    row = storage.recent(app.config["DATABASE_URL"], storage.Feedback)[0]
+    assert (row.question, row.answer_excerpt) == ("caf\ufffd", "\ufffd")
+    assert row.sources[0]["id"] == "a\ufffd"
+
+
+def test_errors_speak_the_asker_language(client, rasa):
+    english = post_json(client, "/api/chat", {"message": "x", "lang": "en", "extra": 1})
+    assert assert_readable_error(english, "bad_field")["message"] == ui_string(
+        "error_bad_field", "en")
+    french = post_json(client, "/api/chat", {"message": "   ", "lang": "fr"})
+    assert assert_readable_error(french, "empty")["message"] == ui_string("error_empty", "fr")
+
+
+def test_wrong_methods_are_not_served(client):
+    assert client.get("/api/chat").status_code == 405
+    assert client.put("/api/feedback", json={}).status_code == 405
+
+
+# ------------------------------------------------------------------------- rate limit
+
+
+def test_thirty_messages_per_minute_per_session(client, rasa):
+    chat.limiter._hits.clear()
+    for i in range(30):
+        response = client.post("/api/chat", json={"session": "busy-session-1",
+                                                  "message": f"question {i}", "lang": "en"})
+        assert response.status_code == 200, (i, response.get_data()[:200])
+    refused = client.post("/api/chat", json={"session": "busy-session-1", "message": "one more",
+                                             "lang": "en"})
+    assert refused.status_code == 429
+    body = assert_readable_error(refused, "rate_limited")
+    assert body["message"] == ui_string("error_rate_limited", "en")
+    assert "minute" in body["message"]
+    assert len(rasa.sent) == 30  # the refused message never reached Rasa
+    # Feedback from the same session counts against the same budget...
+    fb = client.post("/api/feedback", json={"session": "busy-session-1", "helpful": True})
+    assert fb.status_code == 429 and assert_readable_error(fb, "rate_limited")
+    # ...another session is not affected.
+    other = client.post("/api/chat", json={"session": "calm-session-2", "message": "bonjour"})
+    assert other.status_code == 200
+
+
+def test_the_window_slides(client, rasa, monkeypatch):
+    chat.limiter._hits.clear()
+    clock = [1000.0]
+    monkeypatch.setattr(chat.time, "monotonic", lambda: clock[0])
+    for _ in range(30):
+        assert client.post("/api/chat", json={"session": "sliding-1", "message": "x"}
+                           ).status_code == 200
+    assert client.post("/api/chat", json={"session": "sliding-1", "message": "x"}
+                       ).status_code == 429
+    clock[0] += 61
+    assert client.post("/api/chat", json={"session": "sliding-1", "message": "x"}
+                       ).status_code == 200
+
+
+def test_per_ip_limit_across_sessions(client, rasa):
+    chat.limiter._hits.clear()
+    statuses = [client.post("/api/chat", json={"session": f"rotating-{i:04d}", "message": "x"}
+                            ).status_code for i in range(121)]
+    assert statuses[:120] == [200] * 120 and statuses[120] == 429
