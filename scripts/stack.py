@@ -27,9 +27,10 @@ APP_PYTHON = VAR / "venv-app" / "bin" / "python"
 
 @dataclass
 class Ports:
-    rasa: int = int(os.environ.get("RASA_PORT", "5005"))
-    actions: int = int(os.environ.get("ACTION_SERVER_PORT", "5055"))
-    web: int = int(os.environ.get("WEB_PORT", "8080"))
+    # Read when a Ports is made (not at import), so `main` can load .env first.
+    rasa: int = field(default_factory=lambda: int(os.environ.get("RASA_PORT", "5005")))
+    actions: int = field(default_factory=lambda: int(os.environ.get("ACTION_SERVER_PORT", "5055")))
+    web: int = field(default_factory=lambda: int(os.environ.get("WEB_PORT", "8080")))
 
 
 @dataclass
@@ -184,6 +185,8 @@ def running_stack(ports: Ports, log_dir: Path, env: Optional[Dict[str, str]] = N
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.parse_args()
+    for key, value in Stack.read_env_file(Stack.env_file).items():
+        os.environ.setdefault(key, value)  # the environment wins over .env
     stack = Stack(Ports(), VAR / "logs")
     stopping = False
 

@@ -416,8 +416,14 @@ def test_wrong_methods_are_not_served(client):
 # ------------------------------------------------------------------------- rate limit
 
 
-def test_thirty_messages_per_minute_per_session(client, rasa):
+@pytest.fixture
+def default_limits(app):
+    """The shipped limits, whatever AWEX_RATE_LIMIT_* the shell running the tests has."""
+    app.config.update(RATE_LIMIT_PER_SESSION=30, RATE_LIMIT_PER_IP=120)
     chat.limiter._hits.clear()
+
+
+def test_thirty_messages_per_minute_per_session(client, rasa, default_limits):
     for i in range(30):
         response = client.post("/api/chat", json={"session": "busy-session-1",
                                                   "message": f"question {i}", "lang": "en"})
@@ -437,8 +443,7 @@ def test_thirty_messages_per_minute_per_session(client, rasa):
     assert other.status_code == 200
 
 
-def test_the_window_slides(client, rasa, monkeypatch):
-    chat.limiter._hits.clear()
+def test_the_window_slides(client, rasa, monkeypatch, default_limits):
     clock = [1000.0]
     monkeypatch.setattr(chat.time, "monotonic", lambda: clock[0])
     for _ in range(30):
@@ -451,8 +456,7 @@ def test_the_window_slides(client, rasa, monkeypatch):
                        ).status_code == 200
 
 
-def test_per_ip_limit_across_sessions(client, rasa):
-    chat.limiter._hits.clear()
+def test_per_ip_limit_across_sessions(client, rasa, default_limits):
     statuses = [client.post("/api/chat", json={"session": f"rotating-{i:04d}", "message": "x"}
                             ).status_code for i in range(121)]
     assert statuses[:120] == [200] * 120 and statuses[120] == 429

@@ -1,0 +1,93 @@
+"""Helper process of bench/scale.py (not a benchmark on its own): a fresh, action-server-like
+process that loads one index folder and serves queries, so its resident memory can be read.
+
+It imports what the action server imports (rasa_sdk's endpoint and every module of `actions`),
+loads the model and the index through `KnowledgeBase` (AWEX_INDEX_DIR points at the folder),
+answers the queries, prints one `RESULT {json}` line, then `READY` and waits for a line on stdin
+before it exits — the parent reads VmRSS/VmHWM from /proc/<pid>/status in between.
+
+Run by scale.py:  var/venv-app/bin/python bench/_scale_worker.py QUERIES.json [--profile N]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import proc_status  # noqa: E402
+
+
+def rss() -> float:
+    return proc_status(os.getpid()).get("VmRSS", 0.0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("queries", type=Path)
+    parser.add_argument("--profile", type=int, default=0,
+                        help="cProfile the first N uncached searches; print the top entries")
+    args = parser.parse_args()
+    queries = json.loads(args.queries.read_text("utf-8"))
+    stages = {"python": rss()}
+
+    import rasa_sdk.endpoint  # noqa: F401  (what `python -m rasa_sdk` imports)
+    import actions.assessment  # noqa: F401
+    import actions.handoff  # noqa: F401
+    import actions.knowledge  # noqa: F401
+    import actions.slots  # noqa: F401
+    from bot.knowledge.engine import shared_knowledge_base
+
+    stages["imports"] = rss()
+    kb = shared_knowledge_base()
+    kb._embedder.embed(["warm up"])  # the model, as the first request would load it
+    stages["model"] = rss()
+    started = time.perf_counter()
+    index = kb.index()
+    load_s = time.perf_counter() - started
+    stages["index"] = rss()
+    kb.warm_up()  # spaCy pipelines and the first searches
+    stages["warm_up"] = rss()
+
+    uncached, cached, tops = [], [], []
+    profile_rows = []
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+    for n, q in enumerate(queries):
+        index.embedder.clear_cache()
+        if profiler is not None and n < args.profile:
+            profiler.enable()
+            result = kb.search(q["text"], q["lang"])
+            profiler.disable()
+        else:
+            result = kb.search(q["text"], q["lang"])
+        uncached.append({k: round(1000 * v, 3) for k, v in result.timings.items()})
+        tops.append(result.candidates[0].article_id if result.candidates else None)
+    for q in queries:  # the cache now holds every query vector
+        result = kb.search(q["text"], q["lang"])
+        cached.append({k: round(1000 * v, 3) for k, v in result.timings.items()})
+    stages["served"] = rss()
+    if profiler is not None:
+        from profile_turn import top_entries
+
+        profile_rows = top_entries(profiler, sort="tottime", limit=15)
+    out = {"rss_mib_by_stage": stages, "index_load_s": round(load_s, 2),
+           "keys": len(index.keys), "vector_index": index.vectors.kind,
+           "uncached": uncached, "cached": cached, "top_articles": tops,
+           "profile": profile_rows}
+    print("RESULT " + json.dumps(out), flush=True)
+    print("READY", flush=True)
+    sys.stdin.readline()
+
+
+if __name__ == "__main__":
+    main()
