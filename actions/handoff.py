@@ -14,7 +14,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.assessment import INVALID, extract_answer
+from actions.assessment import extract_answer, reject_invalid
 from bot import storage
 from bot.advice import answers
 from bot.settings import ROOT, Settings
@@ -62,26 +62,19 @@ class ValidateHandoffForm(FormValidationAction):
         return extract_answer("lead_consent", tracker, answers.parse_yes_no)
 
     async def validate_lead_name(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        return _reask("lead_name", value, dispatcher, "utter_invalid_name")
+        return reject_invalid("lead_name", value, dispatcher, "utter_invalid_name")
 
     async def validate_lead_company(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        return _reask("lead_company", value, dispatcher, "utter_invalid_name")
+        return reject_invalid("lead_company", value, dispatcher, "utter_invalid_name")
 
     async def validate_lead_email(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        return _reask("lead_email", value, dispatcher, "utter_invalid_email")
+        return reject_invalid("lead_email", value, dispatcher, "utter_invalid_email")
 
     async def validate_lead_phone(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        return _reask("lead_phone", value, dispatcher, "utter_invalid_phone")
+        return reject_invalid("lead_phone", value, dispatcher, "utter_invalid_phone")
 
     async def validate_lead_consent(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        return _reask("lead_consent", value, dispatcher, "utter_invalid_consent")
-
-
-def _reask(slot: str, value: Any, dispatcher: CollectingDispatcher, response: str):
-    if value == INVALID:
-        dispatcher.utter_message(response=response)
-        return {slot: None}
-    return {slot: value}
+        return reject_invalid("lead_consent", value, dispatcher, "utter_invalid_consent")
 
 
 class ActionSubmitLead(Action):

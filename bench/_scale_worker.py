@@ -72,7 +72,8 @@ def main() -> None:
             result = kb.search(q["text"], q["lang"])
         uncached.append({k: round(1000 * v, 3) for k, v in result.timings.items()})
         tops.append(result.candidates[0].article_id if result.candidates else None)
-    for q in queries:  # the cache now holds every query vector
+    for q in queries:  # the query vector is cached by the first search, timed by the second
+        kb.search(q["text"], q["lang"])
         result = kb.search(q["text"], q["lang"])
         cached.append({k: round(1000 * v, 3) for k, v in result.timings.items()})
     stages["served"] = rss()

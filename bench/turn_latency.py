@@ -27,14 +27,13 @@ Reproduce:  make setup && HF_HUB_OFFLINE=1 var/venv-app/bin/python bench/turn_la
 from __future__ import annotations
 
 import itertools
-import json
 import threading
 import time
 import uuid
 from typing import Dict, List, Optional
 
-from common import (GOLD, ROOT, LoadSampler, cpu_seconds, free_ports, header, parse_args,
-                    proc_status, say, spread, store, summary, temp_dir)
+from common import (GOLD, LoadSampler, cpu_seconds, free_ports, header, parse_args,
+                    proc_status, say, store, summary, temp_dir)
 
 GREET_FR, GREET_EN = "bonjour", "hello"
 FORM = [("suis-je prêt à vendre en Chine ?", "Que vendez-vous"),
@@ -216,8 +215,38 @@ def direct_calls(stack, questions: Questions, count: int) -> Dict:
             "action_webhook_knowledge_uncached_ms": summary(action_ms)}
 
 
+def one_thread_variant(stack, questions: Questions, levels: List[int], script_length: int,
+                       conversations_per_session: Optional[int], seconds: float) -> Dict:
+    """Experiment: the same levels (1 and 20 sessions) with the action server restarted with
+    OMP_NUM_THREADS=1 / MKL_NUM_THREADS=1 (torch then uses one intra-op thread)."""
+    stack.stop(["actions"])
+    stack.env.update({"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
+    stack.start(["actions"])
+    stack.wait_ready(names=["actions"])
+    stack.warm_up()
+    pids = {name: p.pid for name, p in stack.processes.items()}
+    out = {"description": "action server restarted with OMP_NUM_THREADS=1 and "
+                          "MKL_NUM_THREADS=1 (one torch thread); Rasa and the web app unchanged",
+           "levels": []}
+    run_level(stack.web_url, 1, script_length, 120.0, questions, pids)  # warm-up
+    for sessions in [l for l in levels if l in (1, 20)]:
+        turns = (script_length * sessions * conversations_per_session
+                 if conversations_per_session else max(200, script_length * sessions))
+        say(f"variant, {sessions} session(s): up to {turns} turns or {seconds:.0f} s")
+        level = run_level(stack.web_url, sessions, turns, seconds, questions, pids)
+        level.pop("raw_ms")
+        out["levels"].append(level)
+        say(f"  {level['throughput_tps']} turns/s, knowledge p95 "
+            f"{level['by_kind']['knowledge'].get('p95')} ms")
+    return out
+
+
 def main() -> None:
-    args = parse_args(__doc__)
+    def extra(parser):
+        parser.add_argument("--no-variant", action="store_true",
+                            help="skip the one-torch-thread experiment")
+
+    args = parse_args(__doc__, extra)
     from bot.knowledge.evaluation import load_gold
     from scripts.stack import Ports, running_stack
 
@@ -254,6 +283,10 @@ def main() -> None:
             say("direct calls: Rasa REST and the action server's /webhook")
             results["direct"] = direct_calls(stack, questions, 10 if args.quick else 40)
             results["memory_mib"] = {name: proc_status(pid) for name, pid in pids.items()}
+            if not args.no_variant:
+                results["variant_one_thread"] = one_thread_variant(
+                    stack, questions, levels, script_length, conversations_per_session,
+                    seconds)
     data = header("turn_latency", args.quick, load.result())
     data.update(results)
     data["ports"] = {"rasa": rasa, "actions": actions, "web": web}

@@ -1,0 +1,565 @@
+"""Turn docs/bench/results.json into docs/bench/report.md and its PNG charts.
+
+Not a benchmark: bench/run_all.py calls `write_report` after the scripts ran, and
+`bench/run_all.py --report-only` calls it alone. Every sentence with a number in it is
+computed from results.json, so the report never disagrees with the raw figures.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+from common import DOCS, RESULTS, machine
+
+GB_MIB = 1.2e9 / 2 ** 20  # 1.2 GB read as 1.2 x 10^9 bytes = 1144 MiB
+
+TARGETS = {
+    "knowledge_p95_1": 200.0, "throughput_20": 25.0, "p95_20": 1000.0, "errors_20": 0,
+    "ratio": 1.5, "engine_10k": 20.0, "engine_100k": 40.0, "recall_100k": 0.95,
+    "memory_100k": GB_MIB,
+}
+
+
+def fmt(value, unit: str = "", digits: int = 1) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        text = f"{value:,.{digits}f}"
+    else:
+        text = f"{value:,}"
+    return f"{text}{(' ' + unit) if unit else ''}"
+
+
+def pct_row(s: Dict, unit: str = "ms") -> str:
+    if not s or not s.get("n"):
+        return "— | — | — | —"
+    return f"{fmt(s['p50'])} | {fmt(s['p95'])} | {fmt(s['p99'])} | {s['n']}"
+
+
+def load_note(data: Dict) -> str:
+    load = data.get("load_average") or {}
+    if not load:
+        return ""
+    return (f"load average {load.get('min')}–{load.get('max')} (mean {load.get('mean')}) on "
+            f"{load.get('cores')} cores")
+
+
+def mode_note(data: Dict) -> str:
+    mode = data.get("mode", "?")
+    extra = " — small counts, indicative only" if mode == "quick" else ""
+    return f"*{mode} run{extra}; {data.get('date', '?')}; {load_note(data)}.*"
+
+
+# -- verdicts --------------------------------------------------------------------------------
+class Verdicts:
+    def __init__(self):
+        self.rows: List[Tuple[str, str, str, str, str]] = []
+
+    def add(self, name: str, target: str, measured: Optional[float], limit: float,
+            unit: str, higher_is_better: bool = False, note: str = "") -> None:
+        if measured is None:
+            self.rows.append((name, target, "not measured", "—", note))
+            return
+        ok = measured >= limit if higher_is_better else measured <= limit
+        if ok:
+            verdict = "**met**"
+            margin = "—"
+        else:
+            verdict = "**missed**"
+            if higher_is_better:
+                margin = (f"short by {fmt(limit - measured, unit, 2 if unit == '' else 1)} "
+                          f"({100 * (limit - measured) / limit:.0f}% below)")
+            else:
+                margin = (f"over by {fmt(measured - limit, unit, 2 if unit == '' else 1)} "
+                          f"({measured / limit:.1f}× the target)")
+        shown = fmt(measured, unit, 3 if unit == "" else 1)
+        self.rows.append((name, target, shown, f"{verdict} {margin if not ok else ''}".strip(),
+                          note))
+
+    def table(self) -> str:
+        lines = ["| target | limit | measured | verdict | note |", "|---|---|---|---|---|"]
+        lines += [f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in self.rows]
+        return "\n".join(lines)
+
+
+def level(turns: Dict, sessions: int) -> Optional[Dict]:
+    return next((l for l in turns.get("levels", []) if l["sessions"] == sessions), None)
+
+
+def scale_row(scale: Dict, size: int) -> Optional[Dict]:
+    return next((r for r in scale.get("sizes", []) if r["sections"] == size), None)
+
+
+def verdicts(results: Dict) -> Verdicts:
+    v = Verdicts()
+    turns = results.get("turn_latency", {})
+    one, twenty = level(turns, 1), level(turns, 20)
+    v.add("Knowledge turn p95, 1 session (POST /api/chat)", "≤ 200 ms",
+          one and one["by_kind"]["knowledge"].get("p95"), TARGETS["knowledge_p95_1"], "ms",
+          note=one and f"fresh questions p95 {fmt(one['by_kind']['knowledge_fresh'].get('p95'))}"
+          f" ms, repeated {fmt(one['by_kind']['knowledge_repeat'].get('p95'))} ms" or "")
+    v.add("Throughput, 20 sessions", "≥ 25 turns/s", twenty and twenty["throughput_tps"],
+          TARGETS["throughput_20"], "turns/s", higher_is_better=True)
+    v.add("p95 of all turns, 20 sessions", "≤ 1 s", twenty and twenty["all"].get("p95"),
+          TARGETS["p95_20"], "ms")
+    v.add("Errors, 20 sessions", "0", twenty and twenty["errors"], TARGETS["errors_20"], "")
+    v.add("Knowledge / greet latency at p50, 1 session", "≤ 1.5",
+          turns.get("ratio_knowledge_greet_p50"), TARGETS["ratio"], "",
+          note="greets in mid-conversation (both turn types then load the same tracker); "
+               f"against every greet: {turns.get('ratio_knowledge_greet_all_p50', '—')}")
+    scale = results.get("scale", {})
+    engine = results.get("engine_latency", {})
+    v.add("Engine p95, shipped corpus (implied by the 10k target)", "≤ 20 ms",
+          engine.get("uncached", {}).get("total", {}).get("p95"), TARGETS["engine_10k"], "ms",
+          note=f"cached query vector: {fmt(engine.get('cached', {}).get('total', {}).get('p95'))}"
+               " ms" if engine else "")
+    for size, key, limit in ((10000, "engine_10k", "≤ 20 ms"), (100000, "engine_100k", "≤ 40 ms")):
+        row = scale_row(scale, size)
+        kind = row and row["shipped_vector_index"]
+        measured = row and row[kind]["uncached"]["total"].get("p95")
+        note = ""
+        if row:
+            note = (f"{kind} index (the shipped choice at this size); without the embedding "
+                    f"(cached vector) p95 {fmt(row[kind]['cached']['total'].get('p95'))} ms; "
+                    f"the other index: {fmt(row['hnsw' if kind == 'flat' else 'flat']['uncached']['total'].get('p95'))} ms; synthetic corpus")
+        v.add(f"Engine query p95 at {size // 1000}k sections", limit, measured,
+              TARGETS[key], "ms", note=note)
+    row = scale_row(scale, 100000)
+    v.add("HNSW recall@10 vs flat at 100k", "≥ 0.95", row and row["recall_at_10"],
+          TARGETS["recall_100k"], "", higher_is_better=True,
+          note=row and f"top answer article agrees with flat {100 * row['engine_top_article_agreement']:.0f}%"
+               " of queries; vectors recombined (see §3)" or "")
+    v.add("Resident memory, action-server-like process, 100k index", "≤ 1.2 GB (1144 MiB)",
+          row and row["hnsw"]["rss_mib"], TARGETS["memory_100k"], "MiB",
+          note=row and f"peak {fmt(row['hnsw']['peak_rss_mib'])} MiB" or "")
+    return v
+
+
+# -- charts ----------------------------------------------------------------------------------
+def charts(results: Dict, docs: Path) -> Dict[str, str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    made: Dict[str, str] = {}
+    engine = results.get("engine_latency")
+    if engine:
+        stages = ["embedding", "dense_search", "lexical", "fusion", "total"]
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+        for ax, case in zip(axes, ("uncached", "cached")):
+            for offset, p in zip((-0.27, 0, 0.27), ("p50", "p95", "p99")):
+                values = [max(engine[case][s].get(p, 0), 0.001) for s in stages]
+                ax.bar([i + offset for i in range(len(stages))], values, width=0.27, label=p)
+            ax.set_xticks(range(len(stages)))
+            ax.set_xticklabels(stages, rotation=15)
+            ax.set_yscale("log")
+            ax.set_title(f"Engine, {case} query vector ({engine['queries']} queries)")
+            ax.axhline(20, color="red", lw=0.8, ls="--")
+        axes[0].set_ylabel("ms (log scale)")
+        axes[0].legend()
+        fig.tight_layout()
+        fig.savefig(docs / "engine_latency.png", dpi=110)
+        plt.close(fig)
+        made["engine"] = "engine_latency.png"
+
+    turns = results.get("turn_latency")
+    if turns and turns.get("levels"):
+        levels = turns["levels"]
+        x = [l["sessions"] for l in levels]
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+        for p, style in (("p50", "-o"), ("p95", "-s"), ("p99", "-^")):
+            axes[0].plot(x, [l["all"].get(p) for l in levels], style, label=f"all turns {p}")
+        axes[0].plot(x, [l["by_kind"]["knowledge"].get("p95") for l in levels], "--",
+                     label="knowledge p95")
+        axes[0].axhline(1000, color="red", lw=0.8, ls="--", label="1 s (20 sessions)")
+        axes[0].axhline(200, color="orange", lw=0.8, ls="--", label="200 ms (1 session)")
+        axes[0].set_xscale("log")
+        axes[0].set_yscale("log")
+        axes[0].set_xlabel("concurrent sessions")
+        axes[0].set_ylabel("ms")
+        axes[0].set_title("Turn latency, POST /api/chat")
+        axes[0].legend(fontsize=7)
+        axes[1].bar([str(s) for s in x], [l["throughput_tps"] for l in levels])
+        axes[1].axhline(25, color="red", lw=0.8, ls="--", label="25 turns/s")
+        axes[1].set_xlabel("concurrent sessions")
+        axes[1].set_ylabel("turns/s")
+        axes[1].set_title("Throughput")
+        axes[1].legend()
+        fig.tight_layout()
+        fig.savefig(docs / "turn_latency.png", dpi=110)
+        plt.close(fig)
+        made["turns"] = "turn_latency.png"
+
+    scale = results.get("scale")
+    if scale and scale.get("sizes"):
+        rows = scale["sizes"]
+        x = [r["sections"] for r in rows]
+        fig, axes = plt.subplots(1, 3, figsize=(14, 4))
+        for kind, marker in (("flat", "o"), ("hnsw", "s")):
+            axes[0].plot(x, [r[kind]["uncached"]["total"]["p95"] for r in rows], f"-{marker}",
+                         label=f"{kind}, p95 total")
+            axes[0].plot(x, [r[kind]["cached"]["total"]["p95"] for r in rows], f"--{marker}",
+                         label=f"{kind}, p95 with cached vector")
+        axes[0].plot([10000, 100000], [20, 40], "r*", ms=12, label="targets")
+        axes[0].set_xscale("log")
+        axes[0].set_yscale("log")
+        axes[0].set_xlabel("sections (synthetic)")
+        axes[0].set_ylabel("ms")
+        axes[0].set_title("Engine query p95")
+        axes[0].legend(fontsize=7)
+        for kind, marker in (("flat", "o"), ("hnsw", "s")):
+            axes[1].plot(x, [r[kind]["rss_mib"] for r in rows], f"-{marker}", label=f"{kind} RSS")
+        axes[1].axhline(GB_MIB, color="red", lw=0.8, ls="--", label="1.2 GB")
+        axes[1].set_xscale("log")
+        axes[1].set_xlabel("sections (synthetic)")
+        axes[1].set_ylabel("MiB")
+        axes[1].set_title("Resident memory, fresh process")
+        axes[1].legend(fontsize=7)
+        labels = [f"{s // 1000}k" for s in x]
+        bottom = [0.0] * len(rows)
+        for part, getter in (("embedding", lambda r: r["embedding"]["seconds"]),
+                             ("lemmas", lambda r: r["lemmas"]["seconds"]),
+                             ("HNSW", lambda r: r["hnsw"]["faiss_build_s"]),
+                             ("write", lambda r: r["hnsw"]["write_s"])):
+            values = [getter(r) / 60 for r in rows]
+            axes[2].bar(labels, values, bottom=bottom, label=part)
+            bottom = [b + v for b, v in zip(bottom, values)]
+        axes[2].set_ylabel("minutes (hatched = extrapolated)")
+        axes[2].set_title("Build time (HNSW build)")
+        axes[2].set_yscale("log")
+        axes[2].legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(docs / "scale.png", dpi=110)
+        plt.close(fig)
+        made["scale"] = "scale.png"
+
+    cold = results.get("cold_start")
+    if cold and cold.get("summary"):
+        names = [k for k, v in cold["summary"].items() if v.get("n")]
+        fig, ax = plt.subplots(figsize=(9, 3.5))
+        med = [cold["summary"][k]["median"] for k in names]
+        low = [m - cold["summary"][k]["min"] for m, k in zip(med, names)]
+        high = [cold["summary"][k]["max"] - m for m, k in zip(med, names)]
+        ax.barh(names, med, xerr=[low, high], capsize=4)
+        ax.set_xlabel("seconds from process start (median, min–max)")
+        ax.set_title("Cold start")
+        fig.tight_layout()
+        fig.savefig(docs / "cold_start.png", dpi=110)
+        plt.close(fig)
+        made["cold"] = "cold_start.png"
+    return made
+
+
+# -- sections --------------------------------------------------------------------------------
+def engine_section(engine: Dict) -> List[str]:
+    if not engine:
+        return ["*Not run.*"]
+    out = [mode_note(engine), "",
+           f"Index: {engine['index']['keys']} keys of {engine['index']['articles']} articles "
+           f"({engine['index']['vector_index']} FAISS index, {engine['index']['model']}); "
+           f"{engine['queries']} queries = the {engine['gold_questions']} gold questions repeated; "
+           f"outcomes {engine['statuses']}. Model and index load + warm-up: "
+           f"{engine['load_and_warm_up_seconds']} s.", "",
+           "| stage | uncached p50 | p95 | p99 | n | cached p50 | p95 | p99 | n |",
+           "|---|---|---|---|---|---|---|---|---|"]
+    for stage in ("embedding", "dense_search", "lexical", "fusion", "total"):
+        out.append(f"| {stage} | {pct_row(engine['uncached'][stage])} | "
+                   f"{pct_row(engine['cached'][stage])} |")
+    u, c = engine["uncached"], engine["cached"]
+    share = 100 * u["embedding"]["p50"] / u["total"]["p50"] if u["total"].get("p50") else 0
+    out += ["", f"The query embedding is {share:.0f}% of the uncached total at p50. With the "
+            f"vector cached the engine answers in {fmt(c['total']['p50'])} ms (p50) / "
+            f"{fmt(c['total']['p95'])} ms (p95)."]
+    lex_u, lex_c = u["lexical"]["p50"], c["lexical"]["p50"]
+    if lex_c and lex_u > 1.5 * lex_c:
+        out.append(f"The lexical stage is {lex_u / lex_c:.1f}× slower right after an embedding "
+                   f"({fmt(lex_u)} ms p50) than when the vector came from the cache "
+                   f"({fmt(lex_c)} ms): same code, same questions — the difference is torch's "
+                   "OpenMP worker threads still spinning after the forward pass and competing "
+                   "for the 2 cores with spaCy (see the thread comparison below).")
+    t = engine.get("threads_comparison")
+    if t:
+        d, o = t["default"], t["one_thread"]
+        out += ["", f"**Torch threads** ({t['pairs']} uncached queries, the default "
+                f"{engine['torch_threads_default']} threads and 1 thread alternately, query by "
+                "query, so both see the same machine load):", "",
+                "| torch threads | embedding p50 | p95 | lexical p50 | total p50 | total p95 |",
+                "|---|---|---|---|---|---|",
+                f"| {engine['torch_threads_default']} (default) | {fmt(d['embedding']['p50'])} | "
+                f"{fmt(d['embedding']['p95'])} | {fmt(d['lexical']['p50'])} | "
+                f"{fmt(d['total']['p50'])} | {fmt(d['total']['p95'])} |",
+                f"| 1 | {fmt(o['embedding']['p50'])} | {fmt(o['embedding']['p95'])} | "
+                f"{fmt(o['lexical']['p50'])} | {fmt(o['total']['p50'])} | "
+                f"{fmt(o['total']['p95'])} |"]
+    return out
+
+
+def turns_section(turns: Dict) -> List[str]:
+    if not turns:
+        return ["*Not run.*"]
+    out = [mode_note(turns), "",
+           f"Stack on ports {turns['ports']} (ready after {turns['stack_ready_s']} s, warm-up "
+           "conversation not counted). Each worker thread plays conversations of "
+           f"{len(turns['conversation'])} turns ({', '.join(turns['conversation'])}), each "
+           "with its own conversation id. Latency is per POST /api/chat, client side.", "",
+           "| sessions | turns | errors | wall s | turns/s | all p50 | p95 | p99 | "
+           "knowledge p50 | p95 | p99 | greet p50 | p95 | form step p50 | p95 |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for l in turns["levels"]:
+        k, g, f, a = (l["by_kind"]["knowledge"], l["by_kind"]["greet"],
+                      l["by_kind"]["form_step"], l["all"])
+        out.append(f"| {l['sessions']} | {l['turns']} | {l['errors']} | {l['wall_s']} | "
+                   f"{l['throughput_tps']} | {fmt(a.get('p50'))} | {fmt(a.get('p95'))} | "
+                   f"{fmt(a.get('p99'))} | {fmt(k.get('p50'))} | {fmt(k.get('p95'))} | "
+                   f"{fmt(k.get('p99'))} | {fmt(g.get('p50'))} | {fmt(g.get('p95'))} | "
+                   f"{fmt(f.get('p50'))} | {fmt(f.get('p95'))} |")
+    one = level(turns, 1)
+    if one:
+        b = one["by_kind"]
+        out += ["", "At 1 session, by turn type (ms):", "",
+                "| turn | p50 | p95 | p99 | n |", "|---|---|---|---|---|"]
+        for name in ("greet_first_turn", "greet_mid_conversation", "knowledge_fresh",
+                     "knowledge_repeat", "form_start", "form_step"):
+            out.append(f"| {name.replace('_', ' ')} | {pct_row(b[name])} |")
+        out += ["", f"Knowledge/greet ratio at p50: **{turns['ratio_knowledge_greet_p50']}** "
+                "against mid-conversation greets, "
+                f"{turns['ratio_knowledge_greet_all_p50']} against all greets (the first turn "
+                "of a conversation also runs action_session_start and creates the tracker). "
+                f"Knowledge replies: {one['knowledge_payloads']}; form replies not as "
+                f"expected: {one['form_unexpected_replies']}."]
+    out += ["", "CPU milliseconds each process spent per turn (from /proc/<pid>/stat; a "
+            "2-core machine cannot serve more than ~2000 / (sum) turns/s whatever the "
+            "concurrency):", "", "| sessions | rasa | actions | web | sum | ceiling turns/s |",
+            "|---|---|---|---|---|---|"]
+    for l in turns["levels"]:
+        c = l["cpu_ms_per_turn"]
+        total = sum(c.values())
+        cores = turns.get("load_average", {}).get("cores") or 2
+        out.append(f"| {l['sessions']} | {c.get('rasa')} | {c.get('actions')} | {c.get('web')} "
+                   f"| {total:.1f} | {1000 * cores / total if total else 0:.1f} |")
+    d = turns.get("direct")
+    if d:
+        out += ["", f"Decomposition of a knowledge turn ({d['count']} calls each, 1 at a time):",
+                "", "| call | p50 | p95 | p99 | n |", "|---|---|---|---|---|",
+                f"| Rasa REST /webhooks/rest/webhook, knowledge (no web app) | "
+                f"{pct_row(d['rasa_rest_knowledge_ms'])} |",
+                f"| Rasa REST, greet (second turn of a new conversation) | "
+                f"{pct_row(d['rasa_rest_greet_second_turn_ms'])} |",
+                f"| action server /webhook alone, knowledge, uncached question | "
+                f"{pct_row(d['action_webhook_knowledge_uncached_ms'])} |"]
+    mem = turns.get("memory_mib")
+    if mem:
+        out += ["", "Resident memory after the run: " + ", ".join(
+            f"{n} {m.get('VmRSS')} MiB (peak {m.get('VmHWM')})" for n, m in mem.items()) + "."]
+    variant = turns.get("variant_one_thread")
+    if variant:
+        out += ["", f"**Experiment, not the shipped configuration** — {variant['description']}:",
+                "", "| sessions | turns | errors | turns/s | all p95 | knowledge p50 | p95 | "
+                "greet p50 |", "|---|---|---|---|---|---|---|---|"]
+        for l in variant["levels"]:
+            out.append(f"| {l['sessions']} | {l['turns']} | {l['errors']} | "
+                       f"{l['throughput_tps']} | {fmt(l['all'].get('p95'))} | "
+                       f"{fmt(l['by_kind']['knowledge'].get('p50'))} | "
+                       f"{fmt(l['by_kind']['knowledge'].get('p95'))} | "
+                       f"{fmt(l['by_kind']['greet'].get('p50'))} |")
+    return out
+
+
+def scale_section(scale: Dict) -> List[str]:
+    if not scale:
+        return ["*Not run.*"]
+    real = scale["real_corpus"]
+    out = [mode_note(scale), "",
+           f"**Synthetic corpora**, recombined from the real one ({real['articles']} articles, "
+           f"{real['sections']} sections, {real['parts']} distinct titles, headings and "
+           "sentences): each synthetic section is a real title and heading plus sentences of "
+           "different real sections of the same language. They have the real vocabulary and "
+           "style but not real topics, so the figures say how the engine scales, not how well "
+           f"it answers. {scale['queries']} queries (gold questions, then the articles' example "
+           "questions).", "",
+           f"Measured throughputs (sample of {scale['sample_size']} synthetic sections): "
+           f"embedding **{scale['embedding_sections_per_s']} sections/s**, spaCy lemmas "
+           f"**{scale['lemmas_sections_per_s']} sections/s**. A stage that would take more than "
+           f"{scale['budget_s'] / 60:.0f} min at a size was not run in full at that size: its "
+           "time below is extrapolated (size / throughput, marked *) and its output recombined."]
+    fid = scale.get("recombination_fidelity")
+    if fid:
+        out.append(f"Recombined vectors are the word-count-weighted mean of the parts' vectors, "
+                   f"renormalised: cosine to the true embedding of the same synthetic section "
+                   f"{fid['cosine_to_true_embedding']['mean']} on average (min "
+                   f"{fid['cosine_to_true_embedding']['min']}); concatenated lemmas agree with "
+                   f"lemmatising the whole text at {fid['lemma_bag_agreement']['mean']:.2f} "
+                   f"(bag overlap). (Parts embedded in {scale.get('parts_embedding_s')} s, "
+                   f"lemmatised in {scale.get('parts_lemmas_s')} s.)")
+    out += ["", "| sections | articles | embedding s | lemmas s | FAISS flat s | HNSW s | "
+            "write s | build total (HNSW) | disk flat MiB | disk HNSW MiB | BM25 build s |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in scale["sizes"]:
+        star = lambda part: "*" if r[part]["how"] != "measured" else ""  # noqa: E731
+        out.append(
+            f"| {r['sections']:,} | {r['articles']:,} | {fmt(r['embedding']['seconds'])}"
+            f"{star('embedding')} | {fmt(r['lemmas']['seconds'])}{star('lemmas')} | "
+            f"{r['flat']['faiss_build_s']} | {r['hnsw']['faiss_build_s']} | "
+            f"{r['hnsw']['write_s']} | {fmt(r['hnsw']['build_total_s'] / 60)} min | "
+            f"{r['flat']['disk_mib']} | {r['hnsw']['disk_mib']} | {r['bm25_build_s']} |")
+    out += ["", "Engine query latency (KnowledgeBase.search in the fresh process, ms; "
+            "'uncached' pays the embedding, 'cached' does not):", "",
+            "| sections | index | total p50 | p95 | p99 | cached p50 | p95 | dense p95 | "
+            "lexical p95 | fusion p95 | vector search alone p95 (k=200) |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in scale["sizes"]:
+        for kind in ("flat", "hnsw"):
+            x = r[kind]
+            shipped = " (shipped)" if r["shipped_vector_index"] == kind else ""
+            out.append(
+                f"| {r['sections']:,} | {kind}{shipped} | {fmt(x['uncached']['total']['p50'])} | "
+                f"{fmt(x['uncached']['total']['p95'])} | {fmt(x['uncached']['total']['p99'])} | "
+                f"{fmt(x['cached']['total']['p50'])} | {fmt(x['cached']['total']['p95'])} | "
+                f"{fmt(x['uncached']['dense_search']['p95'])} | "
+                f"{fmt(x['uncached']['lexical']['p95'])} | {fmt(x['uncached']['fusion']['p95'])} "
+                f"| {fmt(x['vector_search_depth200_ms']['p95'], digits=2)} |")
+    out += ["", "| sections | recall@10 HNSW vs flat (mean / worst query) | same top article | "
+            "RSS flat MiB | RSS HNSW MiB (peak) | index load s (HNSW) | RSS by stage (HNSW) |",
+            "|---|---|---|---|---|---|---|"]
+    for r in scale["sizes"]:
+        stages = r["hnsw"]["rss_mib_by_stage"]
+        out.append(f"| {r['sections']:,} | {r['recall_at_10']} / {r['recall_at_10_min']} | "
+                   f"{100 * r['engine_top_article_agreement']:.0f}% | {r['flat']['rss_mib']} | "
+                   f"{r['hnsw']['rss_mib']} ({r['hnsw']['peak_rss_mib']}) | "
+                   f"{r['hnsw']['index_load_s']} | "
+                   + " → ".join(f"{k} {v}" for k, v in stages.items()) + " |")
+    biggest = scale["sizes"][-1]
+    prof = biggest["hnsw"].get("profile") or []
+    if prof:
+        out += ["", f"Profile of {min(40, scale['queries'])} uncached searches at "
+                f"{biggest['sections']:,} sections (HNSW), top by own time:", "",
+                "| own ms (all calls) | cumulative ms | calls | function |", "|---|---|---|---|"]
+        for row in prof[:12]:
+            out.append(f"| {row['tottime_ms']} | {row['cumtime_ms']} | {row['calls']} | "
+                       f"`{row['function']}` {row['where']} |")
+    return out
+
+
+def cold_section(cold: Dict) -> List[str]:
+    if not cold:
+        return ["*Not run.*"]
+    s = cold["summary"]
+    labels = {
+        "action_server_health_s": "action server alone: /health answers",
+        "action_server_first_answer_s": "action server alone: first knowledge answer (/webhook)",
+        "together_actions_first_answer_s": "Rasa + actions started together: action server's "
+                                           "first answer",
+        "together_rasa_health_s": "Rasa + actions together: Rasa REST channel up",
+        "together_rasa_first_answer_s": "Rasa + actions together: Rasa's first reply to bonjour",
+        "make_run_first_answer_s": f"{cold.get('make_run_mode', 'make run')}: first /api/chat "
+                                   "answer",
+        "make_run_ready_printed_s": f"{cold.get('make_run_mode', 'make run')}: \"Ready\" printed",
+        "make_run_stop_s": "Ctrl-C (SIGINT to the process group) to all stopped",
+    }
+    out = [mode_note(cold), "", "| from process start to | min s | median s | max s | repeats "
+           "| failed |", "|---|---|---|---|---|---|"]
+    for key, label in labels.items():
+        row = s.get(key, {})
+        out.append(f"| {label} | {row.get('min', '—')} | {row.get('median', '—')} | "
+                   f"{row.get('max', '—')} | {row.get('n', 0)} | "
+                   f"{cold['failures'].get(key, 0)} |")
+    if cold.get("make_run_fallback_reason"):
+        check = cold.get("index_check_s") or {}
+        out += ["", f"`make run` itself was not run: {cold['make_run_fallback_reason']}. The "
+                "figures are for `scripts/stack.py`, the command `make run` ends with; its "
+                "other step when everything is built, `bot build --quiet` finding nothing to "
+                f"do, costs {check.get('seconds', '—')} s more (a fresh process loading and "
+                f"fingerprinting the corpus; index current: {check.get('index_current')})."]
+    if cold.get("make_run_skipped"):
+        out += ["", f"`make run` skipped: {cold['make_run_skipped']}."]
+    lefts = [r.get("left_behind") for r in cold.get("make_run", [])]
+    if lefts:
+        clean = all(not l for l in lefts)
+        out += ["", "Left behind after Ctrl-C: " + ("nothing (ports free, no process with the "
+                "run's ports or WEB_PORT)." if clean else f"**{lefts}** (killed by the "
+                "benchmark).")]
+    a = cold.get("action_server") or []
+    if a:
+        out += ["", f"Action server RSS after its first answer: {a[-1].get('rss_mib')} MiB; "
+                f"second knowledge call {fmt(a[-1].get('second_call_ms'))} ms."]
+    return out
+
+
+def profile_section(prof: Dict) -> List[str]:
+    if not prof:
+        return ["*Not run.*"]
+    out = [mode_note(prof), "",
+           f"{prof['turns']} knowledge turns through ActionAnswerFromKnowledge.run (uncached "
+           f"query vectors; replies {prof['payloads']}). Wall time per turn without the "
+           f"profiler p50 {fmt(prof['wall_ms_without_profiler']['p50'])} ms / p95 "
+           f"{fmt(prof['wall_ms_without_profiler']['p95'])} ms; under cProfile p50 "
+           f"{fmt(prof['wall_ms_under_profiler']['p50'])} ms.", "",
+           "Top by cumulative time (per turn):", "",
+           "| cumulative ms/turn | share of turn | own ms/turn | calls | function |",
+           "|---|---|---|---|---|"]
+    for row in prof["top_by_cumulative_time"][:22]:
+        out.append(f"| {row['cum_per_turn_ms']} | {100 * (row['share_of_turn'] or 0):.0f}% | "
+                   f"{row['per_turn_ms']} | {row['calls']} | `{row['function']}` "
+                   f"{row['where']} |")
+    out += ["", "Top by own time (per turn):", "",
+            "| own ms/turn | cumulative ms/turn | calls | function |", "|---|---|---|---|"]
+    for row in prof["top_by_own_time"][:15]:
+        out.append(f"| {row['per_turn_ms']} | {row['cum_per_turn_ms']} | {row['calls']} | "
+                   f"`{row['function']}` {row['where']} |")
+    return out
+
+
+def write_report(results_path: Path = RESULTS, docs: Path = DOCS, commit: str = "?",
+                 analysis: str = "", runs: Optional[Dict] = None) -> Path:
+    results = json.loads(results_path.read_text("utf-8"))
+    docs.mkdir(parents=True, exist_ok=True)
+    made = charts(results, docs)
+    m = machine()
+    modes = {name: data.get("mode") for name, data in results.items() if isinstance(data, dict)
+             and "mode" in data}
+    overall = "full" if modes and all(v == "full" for v in modes.values()) else "quick (partly or wholly)"
+    out = ["# Performance benchmarks", "",
+           "Generated by `make bench` (`bench/run_all.py`) from `docs/bench/results.json`, "
+           "which also holds the raw samples.", "",
+           f"- **Machine:** {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GiB RAM, Linux "
+           f"{m['kernel']}, Python {m['python']} — shared with other engineers' test runs, so "
+           "each section states the load average it was measured under.",
+           f"- **Commit:** `{commit}` (working tree, which may hold uncommitted changes)",
+           f"- **Mode:** {overall} — " + ", ".join(f"{k}: {v}" for k, v in modes.items()),
+           ""]
+    if overall != "full":
+        out += ["> **Quick mode figures are indicative only** (small counts, busy machine). "
+                "The full run (`make bench`) is pending a quiet machine.", ""]
+    out += ["## Targets", "", verdicts(results).table(), ""]
+    if analysis:
+        out += [analysis.strip(), ""]
+    sections = [
+        ("1. Engine latency, in process", "engine", engine_section(results.get("engine_latency", {}))),
+        ("2. Turn latency through the whole stack", "turns",
+         turns_section(results.get("turn_latency", {}))),
+        ("3. Scale (synthetic corpora)", "scale", scale_section(results.get("scale", {}))),
+        ("4. Cold start", "cold", cold_section(results.get("cold_start", {}))),
+        ("5. Profile of a knowledge turn (action server code path)", None,
+         profile_section(results.get("profile_turn", {}))),
+    ]
+    for title, chart, lines in sections:
+        out += [f"## {title}", ""] + lines + [""]
+        if chart in made:
+            out += [f"![{title}]({made[chart]})", ""]
+    if runs:
+        out += ["## Runs", "", "| script | mode | seconds | exit code |", "|---|---|---|---|"]
+        out += [f"| {name} | {r['mode']} | {r['seconds']} | {r['exit_code']} |"
+                for name, r in runs.items()]
+        out.append("")
+    out += ["## Reproduce", "",
+            "```sh",
+            "make bench                                   # everything, full counts (~1 h)",
+            "var/venv-app/bin/python bench/run_all.py --quick   # small counts, ~15 min",
+            "HF_HUB_OFFLINE=1 var/venv-app/bin/python bench/<script>.py [--quick]  # one benchmark",
+            "var/venv-app/bin/python bench/run_all.py --report-only   # rebuild this file",
+            "```", ""]
+    path = docs / "report.md"
+    path.write_text("\n".join(out), "utf-8")
+    return path
