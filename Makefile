@@ -59,10 +59,14 @@ test: setup ## Set up, then run the whole test suite
 	$(RASA) data validate
 	$(RASA) test core --stories tests/rasa --model $(MODEL) --out $(VAR)/results/core \
 	  --fail-on-prediction-errors
+	RASA=$(RASA) scripts/nlu_eval.sh
 	$(APP_PY) -m pytest $(PYTEST_ARGS)
 
 eval: setup ## Measure retrieval on the gold questions (report in docs/)
 	$(APP_PY) -m bot.cli eval
+
+bench: setup ## Run the benchmarks and write docs/bench/report.md
+	$(APP_PY) bench/run_all.py
 
 clean: ## Remove environments, models, index and databases (var/)
 	rm -rf $(VAR)

@@ -28,6 +28,30 @@ def rss() -> float:
     return proc_status(os.getpid()).get("VmRSS", 0.0)
 
 
+def retained_key_data(index) -> dict:
+    """What the loaded index keeps in Python objects that serving no longer needs: every
+    key's text and lemma list (BM25 was built from them at load), and the section texts of
+    articles.json; and how many distinct lemma strings there are among all those objects."""
+    key_text = key_terms = 0
+    distinct = set()
+    occurrences = 0
+    for key in index.keys:
+        key_text += sys.getsizeof(key.get("text", ""))
+        terms = key.get("terms", [])
+        key_terms += sys.getsizeof(terms) + sum(sys.getsizeof(t) for t in terms)
+        distinct.update(terms)
+        occurrences += len(terms)
+    article_text = sum(sys.getsizeof(s["text"]) for a in index.articles.values()
+                       for s in a["sections"])
+    mib = 2 ** 20
+    return {"key_texts_mib": round(key_text / mib, 1), "key_terms_mib": round(key_terms / mib, 1),
+            "article_section_texts_mib": round(article_text / mib, 1),
+            "term_occurrences": occurrences, "distinct_terms": len(distinct),
+            "interned_terms_mib": round(
+                (sum(sys.getsizeof(t) for t in distinct) + 8 * occurrences
+                 + sum(sys.getsizeof([]) for _ in index.keys)) / mib, 1)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("queries", type=Path)
@@ -77,6 +101,7 @@ def main() -> None:
         result = kb.search(q["text"], q["lang"])
         cached.append({k: round(1000 * v, 3) for k, v in result.timings.items()})
     stages["served"] = rss()
+    retained = retained_key_data(index)
     if profiler is not None:
         from profile_turn import top_entries
 
@@ -84,7 +109,7 @@ def main() -> None:
     out = {"rss_mib_by_stage": stages, "index_load_s": round(load_s, 2),
            "keys": len(index.keys), "vector_index": index.vectors.kind,
            "uncached": uncached, "cached": cached, "top_articles": tops,
-           "profile": profile_rows}
+           "profile": profile_rows, "retained": retained}
     print("RESULT " + json.dumps(out), flush=True)
     print("READY", flush=True)
     sys.stdin.readline()

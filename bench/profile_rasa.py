@@ -1,15 +1,14 @@
-"""Where Rasa's time goes per turn: cProfile of `rasa run`, loaded minus idle, per turn.
+"""Where Rasa's time goes per turn: cProfile of Rasa's main thread during the turns only.
 
-What: Rasa (the trained model, var/models/awex.tar.gz) started under `python -m cProfile` on a
+What: Rasa (the trained model, var/models/awex.tar.gz) started through bench/_rasa_profiled.py
+— `rasa run` with a profiler switched on by SIGUSR1 and off (stats written) by SIGUSR2 — on a
 spare port, with a real action server beside it and its own SQLite tracker in a temporary
-folder. Two runs: a baseline (start, one warm-up conversation, stop) and a loaded one (the
-same, then N conversations of the turn-latency script straight to the REST channel, one turn
-at a time). Rasa is stopped with SIGINT so cProfile writes its file. The difference of the two
-profiles, divided by the number of turns, is what one turn costs in Rasa's main thread, by
-function, with start-up and model loading cancelled out. The CPU seconds the Rasa process used
-during the turns (from /proc/<pid>/stat) are reported beside it: cProfile's own overhead
-inflates the profile, the CPU figure is the unprofiled-equivalent order of magnitude.
-Time spent waiting in the event loop (epoll) is idle — the action server working, or nothing.
+folder. After start-up and one warm-up conversation, the profiler is switched on, N
+conversations of the turn-latency script go straight to the REST channel one turn at a time,
+and the profiler is switched off: the profile holds only what the turns cost, per turn, by
+function. The CPU seconds the Rasa process used meanwhile (from /proc/<pid>/stat) are given
+beside it — cProfile's own overhead inflates the profiled times, the CPU figure with and
+without the profiler says by how much (the turn-latency benchmark measures it unprofiled).
 
 Why: the turn-latency benchmark shows Rasa burning most of the CPU of a turn; on 2 cores
 that caps throughput whatever the concurrency. This says on what.
@@ -34,7 +33,7 @@ from common import (GOLD, ROOT, VAR, LoadSampler, cpu_seconds, free_ports, heade
                     parse_args, say, store, temp_dir)
 from profile_turn import _where
 
-IDLE = ("poll", "select", "epoll")
+IDLE = ("poll", "select", "epoll", "run_forever")
 
 
 def rest(port: int, sender: str, text: str, lang: str) -> List:
@@ -52,14 +51,24 @@ def conversation_turns(questions) -> List[tuple]:
     return [(t["text"], t["lang"]) for t in conversation(questions)]
 
 
+def run_turns(port: int, conversations: int, questions) -> int:
+    turns = 0
+    for _ in range(conversations):
+        sender = f"bench-rasa-{uuid.uuid4().hex[:12]}"
+        for text, lang in conversation_turns(questions):
+            rest(port, sender, text, lang)
+            turns += 1
+    return turns
+
+
 def profiled_rasa(stack, profile_file: Path, conversations: int, questions, log: Path) -> Dict:
     command = stack.commands()["rasa"]
-    python = str(VAR / "venv-rasa" / "bin" / "python")
-    command = [python, "-m", "cProfile", "-o", str(profile_file)] + command
+    command = [str(VAR / "venv-rasa" / "bin" / "python"),
+               str(Path(__file__).with_name("_rasa_profiled.py"))] + command[1:]
+    env = dict(stack.environment(), BENCH_PROFILE_OUT=str(profile_file))
     with open(log, "ab") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=stack.environment(),
-                                   stdout=out, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 600
         url = f"http://127.0.0.1:{stack.ports.rasa}/webhooks/rest/"
@@ -71,43 +80,78 @@ def profiled_rasa(stack, profile_file: Path, conversations: int, questions, log:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"Rasa did not start; see {log}")
                 time.sleep(0.5)
-        for text, lang in conversation_turns(questions):  # warm-up, in both runs
-            rest(stack.ports.rasa, f"bench-warm-{uuid.uuid4().hex[:8]}", text, lang)
+        run_turns(stack.ports.rasa, 1, questions)  # warm-up, not profiled
+        # The same number of turns without the profiler first: CPU per turn, unprofiled.
         cpu_before = cpu_seconds(process.pid)
         started = time.perf_counter()
-        turns = 0
-        for _ in range(conversations):
-            sender = f"bench-rasa-{uuid.uuid4().hex[:12]}"
-            for text, lang in conversation_turns(questions):
-                rest(stack.ports.rasa, sender, text, lang)
-                turns += 1
+        plain_turns = run_turns(stack.ports.rasa, conversations, questions)
+        plain = {"turns": plain_turns, "wall_s": time.perf_counter() - started,
+                 "cpu_s": cpu_seconds(process.pid) - cpu_before}
+        os.kill(process.pid, signal.SIGUSR1)
+        time.sleep(0.5)
+        cpu_before = cpu_seconds(process.pid)
+        started = time.perf_counter()
+        turns = run_turns(stack.ports.rasa, conversations, questions)
         wall = time.perf_counter() - started
         cpu = cpu_seconds(process.pid) - cpu_before
+        os.kill(process.pid, signal.SIGUSR2)
+        for _ in range(120):
+            if profile_file.exists() and profile_file.stat().st_size:
+                break
+            time.sleep(0.5)
+        time.sleep(1)
     finally:
         if process.poll() is None:
-            os.kill(process.pid, signal.SIGINT)  # graceful: cProfile writes its file
+            os.killpg(process.pid, signal.SIGTERM)
             try:
-                process.wait(timeout=120)
+                process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
     if not profile_file.exists():
-        raise RuntimeError(f"Rasa stopped without writing {profile_file}; see {log}")
-    return {"turns": turns, "wall_s": wall, "cpu_s": cpu}
+        raise RuntimeError(f"Rasa wrote no profile to {profile_file}; see {log}")
+    return {"turns": turns, "wall_s": wall, "cpu_s": cpu, "plain": plain}
 
 
-def difference(loaded: Path, baseline: Path, turns: int) -> List[Dict]:
-    a, b = pstats.Stats(str(loaded)).stats, pstats.Stats(str(baseline)).stats
+def per_turn(profile_file: Path, turns: int) -> List[Dict]:
     rows = []
-    for key, (cc, nc, tt, ct, _callers) in a.items():
-        _, bnc, btt, bct, _ = b.get(key, (0, 0, 0.0, 0.0, None))
+    for key, (cc, nc, tt, ct, _callers) in pstats.Stats(str(profile_file)).stats.items():
         filename, line, function = key
         rows.append({"function": function, "where": f"{_where(filename)}:{line}",
-                     "calls_per_turn": round((nc - bnc) / turns, 1),
-                     "own_ms_per_turn": round(1000 * (tt - btt) / turns, 2),
-                     "cum_ms_per_turn": round(1000 * (ct - bct) / turns, 2),
+                     "calls_per_turn": round(nc / turns, 1),
+                     "own_ms_per_turn": round(1000 * tt / turns, 2),
+                     "cum_ms_per_turn": round(1000 * ct / turns, 2),
                      "idle": any(word in function for word in IDLE)})
     return rows
+
+
+JSONSCHEMA_PROBE = """
+import json, time, jsonschema
+from rasa.core.actions.action import RemoteAction
+schema = RemoteAction.action_response_format_spec()
+result = {"events": [{"event": "slot", "timestamp": None, "name": "language", "value": "fr"}],
+          "responses": [{"response": "utter_kb_answer", "buttons": [], "custom": {}}]}
+cached = jsonschema.validators.validator_for(schema)(schema)
+out = {"jsonschema": jsonschema.__version__}
+for name, call in (("as_rasa_calls_it_ms", lambda: jsonschema.validate(result, schema)),
+                   ("cached_validator_ms", lambda: cached.validate(result))):
+    call()
+    started = time.perf_counter()
+    for _ in range(20):
+        call()
+    out[name] = round(1000 * (time.perf_counter() - started) / 20, 2)
+print("RESULT " + json.dumps(out))
+"""
+
+
+def jsonschema_cost() -> Dict:
+    """Rasa validates every action server reply with `jsonschema.validate`, which first
+    checks the schema itself against its metaschema; time that call against a validator
+    built once (what skipping the re-check would cost)."""
+    done = subprocess.run([str(VAR / "venv-rasa" / "bin" / "python"), "-c", JSONSCHEMA_PROBE],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    line = next((l for l in done.stdout.splitlines() if l.startswith("RESULT ")), None)
+    return json.loads(line[len("RESULT "):]) if line else {"error": done.stderr[-500:]}
 
 
 def main() -> None:
@@ -123,35 +167,40 @@ def main() -> None:
                   {"DATABASE_URL": f"sqlite:///{work / 'app.db'}",
                    "TRACKER_SQLITE_PATH": str(work / "tracker.db")})
     questions = Questions(load_gold(GOLD))
-    runs = {}
     with LoadSampler() as load:
         stack.start(["actions"])
         try:
             stack.wait_ready(names=["actions"])
             stack.warm_up()
-            for name, count in (("baseline", 0), ("loaded", conversations)):
-                say(f"Rasa under cProfile, {name} run ({count} conversations)")
-                runs[name] = profiled_rasa(stack, work / f"{name}.prof", count, questions,
-                                           work / "logs" / f"rasa-{name}.log")
+            say(f"Rasa with a switchable profiler: {conversations} conversations without, "
+                f"then {conversations} with it")
+            run = profiled_rasa(stack, work / "rasa.prof", conversations, questions,
+                                work / "logs" / "rasa.log")
         finally:
             stack.stop()
-    turns = runs["loaded"]["turns"]
-    rows = difference(work / "loaded.prof", work / "baseline.prof", turns)
+    turns = run["turns"]
+    rows = per_turn(work / "rasa.prof", turns)
     busy = [r for r in rows if not r["idle"]]
-    idle_ms = sum(r["own_ms_per_turn"] for r in rows if r["idle"])
-    own_total = sum(r["own_ms_per_turn"] for r in busy if r["own_ms_per_turn"] > 0)
+    own_total = sum(r["own_ms_per_turn"] for r in busy)
+    plain = run["plain"]
     data = header("profile_rasa", args.quick, load.result())
     data.update({
         "conversations": conversations, "turns": turns,
-        "wall_ms_per_turn_profiled": round(1000 * runs["loaded"]["wall_s"] / turns, 1),
-        "cpu_ms_per_turn_profiled": round(1000 * runs["loaded"]["cpu_s"] / turns, 1),
-        "profiled_busy_ms_per_turn": round(own_total, 1),
-        "idle_ms_per_turn": round(idle_ms, 1),
+        "wall_ms_per_turn": round(1000 * plain["wall_s"] / plain["turns"], 1),
+        "cpu_ms_per_turn": round(1000 * plain["cpu_s"] / plain["turns"], 1),
+        "wall_ms_per_turn_profiled": round(1000 * run["wall_s"] / turns, 1),
+        "cpu_ms_per_turn_profiled": round(1000 * run["cpu_s"] / turns, 1),
+        "profiled_ms_per_turn": round(own_total, 1),
+        "idle_ms_per_turn": round(sum(r["own_ms_per_turn"] for r in rows if r["idle"]), 1),
+        "action_calls_per_turn": next((r["calls_per_turn"] for r in rows
+                                       if r["function"] == "_validate_action_result"), None),
+        "jsonschema_validate": jsonschema_cost(),
         "top_by_own_time": sorted(busy, key=lambda r: -r["own_ms_per_turn"])[:20],
-        "top_by_cumulative_time": sorted(busy, key=lambda r: -r["cum_ms_per_turn"])[:40],
+        "top_by_cumulative_time": sorted(busy, key=lambda r: -r["cum_ms_per_turn"])[:45],
     })
     store(args.results, "profile_rasa", data)
-    say(f"{turns} turns: {data['cpu_ms_per_turn_profiled']} ms CPU/turn under the profiler")
+    say(f"{turns} turns: {data['cpu_ms_per_turn']} ms CPU/turn ("
+        f"{data['cpu_ms_per_turn_profiled']} under the profiler)")
     for row in data["top_by_own_time"][:10]:
         say(f"  {row['own_ms_per_turn']:8.2f} ms/turn  {row['function']}  {row['where']}")
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import os
 import pstats
 import time
-from pathlib import Path
 from typing import Dict, List
 
 from common import GOLD, ROOT, LoadSampler, header, parse_args, say, store, summary, temp_dir
@@ -53,6 +52,40 @@ def top_entries(profiler, sort: str = "tottime", limit: int = 20) -> List[Dict]:
     key = "tottime_ms" if sort == "tottime" else "cumtime_ms"
     rows.sort(key=lambda r: r[key], reverse=True)
     return rows[:limit]
+
+
+# Named steps of a knowledge turn: (label, function name, file the function is in).
+STEPS = [
+    ("action run (whole turn)", "run", "actions/knowledge.py"),
+    ("engine search", "_search", "bot/knowledge/engine.py"),
+    ("query embedding (Embedder.embed_query)", "embed_query", "bot/knowledge/vectors.py"),
+    ("  sentence-transformers encode", "encode", "sentence_transformers/SentenceTransformer.py"),
+    ("    model forward pass", "forward", "sentence_transformers/SentenceTransformer.py"),
+    ("    tokenizer", "tokenize", "sentence_transformers/SentenceTransformer.py"),
+    ("    Module.to(device) on every encode", "_apply", "torch/nn/modules/module.py"),
+    ("FAISS search", "search", "bot/knowledge/vectors.py"),
+    ("lexical (lemmas + typo fix + BM25)", "_lexical", "bot/knowledge/engine.py"),
+    ("  spaCy lemmas of the question", "lemmas", "bot/knowledge/lexical.py"),
+    ("  typo correction (difflib)", "correct", "bot/knowledge/lexical.py"),
+    ("  BM25 scores", "scores", "bot/knowledge/lexical.py"),
+    ("fusion: per-article maxima", "_per_article", "bot/knowledge/engine.py"),
+    ("answer section", "_answer", "bot/knowledge/engine.py"),
+    ("dispatcher.utter_message", "utter_message", "rasa_sdk/executor.py"),
+]
+
+
+def breakdown(profiler, turns: int) -> List[Dict]:
+    """Cumulative ms per turn of the named steps (all calls of the function summed)."""
+    stats = pstats.Stats(profiler).stats
+    out = []
+    for label, function, where in STEPS:
+        cum = sum(ct for (filename, _line, name), (_cc, _nc, _tt, ct, _c) in stats.items()
+                  if name == function and filename.endswith(where))
+        calls = sum(nc for (filename, _line, name), (_cc, nc, _tt, _ct, _c) in stats.items()
+                    if name == function and filename.endswith(where))
+        out.append({"step": label, "cum_ms_per_turn": round(1000 * cum / turns, 2),
+                    "calls_per_turn": round(calls / turns, 1)})
+    return out
 
 
 def main() -> None:
@@ -120,7 +153,7 @@ def main() -> None:
     loop.close()
     total_ms = sum(profiled)
     by_own = top_entries(profiler, "tottime", 20)
-    by_cumulative = top_entries(profiler, "cumtime", 25)
+    by_cumulative = top_entries(profiler, "cumtime", 40)
     for row in by_own + by_cumulative:
         row["per_turn_ms"] = round(row["tottime_ms"] / count, 2)
         row["cum_per_turn_ms"] = round(row["cumtime_ms"] / count, 2)
@@ -129,6 +162,7 @@ def main() -> None:
     data.update({"turns": count, "payloads": payloads,
                  "wall_ms_without_profiler": summary(plain),
                  "wall_ms_under_profiler": summary(profiled),
+                 "steps": breakdown(profiler, count),
                  "top_by_own_time": by_own, "top_by_cumulative_time": by_cumulative})
     store(args.results, "profile_turn", data)
     say(f"turn p50 {data['wall_ms_without_profiler']['p50']} ms without the profiler")

@@ -6,6 +6,7 @@ computed from results.json, so the report never disagrees with the raw figures.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
@@ -114,26 +115,215 @@ def verdicts(results: Dict) -> Verdicts:
           engine.get("uncached", {}).get("total", {}).get("p95"), TARGETS["engine_10k"], "ms",
           note=f"cached query vector: {fmt(engine.get('cached', {}).get('total', {}).get('p95'))}"
                " ms" if engine else "")
-    for size, key, limit in ((10000, "engine_10k", "≤ 20 ms"), (100000, "engine_100k", "≤ 40 ms")):
+    for size, key, limit in ((10000, "engine_10k", "≤ 20 ms"),
+                             (100000, "engine_100k", "≤ 40 ms")):
         row = scale_row(scale, size)
         kind = row and row["shipped_vector_index"]
         measured = row and row[kind]["uncached"]["total"].get("p95")
         note = ""
         if row:
+            other = row["hnsw" if kind == "flat" else "flat"]
             note = (f"{kind} index (the shipped choice at this size); without the embedding "
                     f"(cached vector) p95 {fmt(row[kind]['cached']['total'].get('p95'))} ms; "
-                    f"the other index: {fmt(row['hnsw' if kind == 'flat' else 'flat']['uncached']['total'].get('p95'))} ms; synthetic corpus")
+                    f"the other index: {fmt(other['uncached']['total'].get('p95'))} ms; "
+                    "synthetic corpus")
         v.add(f"Engine query p95 at {size // 1000}k sections", limit, measured,
               TARGETS[key], "ms", note=note)
     row = scale_row(scale, 100000)
     v.add("HNSW recall@10 vs flat at 100k", "≥ 0.95", row and row["recall_at_10"],
           TARGETS["recall_100k"], "", higher_is_better=True,
-          note=row and f"top answer article agrees with flat {100 * row['engine_top_article_agreement']:.0f}%"
-               " of queries; vectors recombined (see §3)" or "")
+          note=row and (f"top answer article agrees with flat "
+                        f"{100 * row['engine_top_article_agreement']:.0f}% of queries; "
+                        "vectors recombined (see §3)") or "")
     v.add("Resident memory, action-server-like process, 100k index", "≤ 1.2 GB (1144 MiB)",
           row and row["hnsw"]["rss_mib"], TARGETS["memory_100k"], "MiB",
           note=row and f"peak {fmt(row['hnsw']['peak_rss_mib'])} MiB" or "")
     return v
+
+
+# -- why ------------------------------------------------------------------------------------------
+def _step(prof: Dict, prefix: str) -> Optional[float]:
+    row = next((r for r in prof.get("steps", []) if r["step"].strip().startswith(prefix)), None)
+    return row and row["cum_ms_per_turn"]
+
+
+def _rasa_validation(rasa: Dict) -> Tuple[Optional[float], Optional[float]]:
+    """(share of Rasa's profiled turn in jsonschema validation, calls per turn)."""
+    row = next((r for r in rasa.get("top_by_cumulative_time", [])
+                if r["function"] == "_validate_action_result"), None)
+    if not row or not rasa.get("profiled_ms_per_turn"):
+        return None, None
+    return row["cum_ms_per_turn"] / rasa["profiled_ms_per_turn"], row["calls_per_turn"]
+
+
+def retained_note(row: Dict) -> str:
+    r = row["hnsw"].get("retained")
+    if not r:
+        return ""
+    return (f" Of that, {r['key_texts_mib']} MiB of key texts and {r['key_terms_mib']} MiB of "
+            f"lemma lists ({r['term_occurrences']:,} separate str objects for "
+            f"{r['distinct_terms']:,} distinct lemmas — json.loads does not intern values) stay "
+            "referenced from `KnowledgeIndex.keys` although serving reads only "
+            "kind/id/lang/section once BM25 is built; interned, the lemma lists would be "
+            f"~{r['interned_terms_mib']} MiB, and dropping both after the BM25 build would "
+            "release them "
+            f"(section texts of articles.json, needed for answers: {r['article_section_texts_mib']}"
+            " MiB). A hot reload keeps the old and the new index in memory together, so it "
+            "briefly needs the index part twice.")
+
+
+def threads_sentence(engine: Dict) -> str:
+    """What the paired default-threads / one-thread comparison says, whichever way it went."""
+    t = engine["threads_comparison"]
+    d, o = t["default"]["embedding"]["p50"], t["one_thread"]["embedding"]["p50"]
+    n = engine["torch_threads_default"]
+    figures = (f"paired queries give embedding p50 {fmt(d)} ms with torch's default {n} "
+               f"threads and {fmt(o)} ms with one (p95 {fmt(t['default']['embedding']['p95'])} "
+               f"vs {fmt(t['one_thread']['embedding']['p95'])} ms)")
+    if d > 1.2 * o:
+        return (f"Torch's default threading makes it worse on this busy 2-core machine: "
+                f"{figures}. An OpenMP forward pass waits at a barrier for its slowest "
+                "thread; when another process holds one of the two cores, that thread is "
+                "descheduled and the whole pass stalls.")
+    if o > 1.2 * d:
+        return f"The default threads help at this load: {figures}."
+    return f"Thread count made no clear difference at this load: {figures}."
+
+
+def why(results: Dict) -> List[str]:
+    """One paragraph per missed target, from the decompositions and the profiles."""
+    out: List[str] = []
+    turns = results.get("turn_latency", {})
+    engine = results.get("engine_latency", {})
+    prof = results.get("profile_turn", {})
+    rasa = results.get("profile_rasa", {})
+    scale = results.get("scale", {})
+    one, twenty = level(turns, 1), level(turns, 20)
+    share, calls = _rasa_validation(rasa)
+    js = rasa.get("jsonschema_validate", {})
+    rasa_cpu = rasa.get("cpu_ms_per_turn")
+    rasa_line = ""
+    if share is not None:
+        rasa_line = (f" In Rasa's own profile (§6), **{100 * share:.0f}% of its time per turn is "
+                     "jsonschema re-checking the schema of each action-server reply** "
+                     f"({calls} calls per turn, {js.get('as_rasa_calls_it_ms', '—')} ms each "
+                     f"alone vs {js.get('cached_validator_ms', '—')} ms with a validator built "
+                     "once).")
+    if one and one["by_kind"]["knowledge"].get("p95", 0) > TARGETS["knowledge_p95_1"]:
+        d = turns.get("direct", {})
+        k = one["by_kind"]["knowledge"]
+        action = d.get("action_webhook_knowledge_uncached_ms", {})
+        rest = d.get("rasa_rest_knowledge_ms", {})
+        embed = _step(prof, "query embedding")
+        turn = _step(prof, "action run")
+        text = (f"- **Knowledge turn p95 {fmt(k['p95'])} ms at 1 session (target 200 ms).** "
+                f"The action server answers a knowledge call alone in p50 "
+                f"{fmt(action.get('p50'))} / p95 {fmt(action.get('p95'))} ms; the same turn "
+                f"straight to Rasa's REST channel takes p50 {fmt(rest.get('p50'))} / p95 "
+                f"{fmt(rest.get('p95'))} ms, so Rasa itself adds ~"
+                f"{fmt((rest.get('p50') or 0) - (action.get('p50') or 0))} ms at p50 and the "
+                f"web app ~{fmt(k['p50'] - (rest.get('p50') or 0))} ms.")
+        if embed and turn:
+            text += (f" Inside the action, the query embedding is {fmt(embed)} of "
+                     f"{fmt(turn)} ms per turn ({100 * embed / turn:.0f}%, §5).")
+        out.append(text + rasa_line)
+    if twenty and twenty["throughput_tps"] < TARGETS["throughput_20"]:
+        c = twenty["cpu_ms_per_turn"]
+        total = sum(c.values())
+        ceiling = 1000 / c["rasa"] if c.get("rasa") else None
+        out.append(
+            f"- **Throughput {twenty['throughput_tps']} turns/s at 20 sessions (target 25).** "
+            f"Per turn the processes burn rasa {c.get('rasa')} + actions {c.get('actions')} + "
+            f"web {c.get('web')} = {total:.0f} ms of CPU. Rasa is one Python process with one "
+            f"event loop, so its {c.get('rasa')} ms per turn caps it near "
+            f"{fmt(ceiling)} turns/s on one core, whatever the concurrency; the second core "
+            "is shared with the action server, the web app and (on this machine) other "
+            f"people's work (load average up to {turns.get('load_average', {}).get('max')})."
+            + rasa_line + " 25 turns/s would need Rasa at ≤ 40 ms of CPU per turn per core "
+            "available — several Rasa instances behind a balancer (endpoints.scale.yml) on "
+            "more cores, and the validation cost removed.")
+    if twenty and twenty["all"].get("p95", 0) > TARGETS["p95_20"]:
+        little = 20 / twenty["throughput_tps"] if twenty["throughput_tps"] else None
+        out.append(
+            f"- **p95 {fmt(twenty['all']['p95'])} ms at 20 sessions (target 1 s).** Queueing: "
+            f"20 sessions sharing {twenty['throughput_tps']} turns/s wait on average "
+            f"20 / {twenty['throughput_tps']} = {fmt(little and 1000 * little)} ms per turn "
+            f"(Little's law; measured p50 {fmt(twenty['all']['p50'])} ms). It follows the "
+            "throughput: fix that and this follows.")
+    if twenty and twenty["errors"]:
+        out.append(f"- **{twenty['errors']} errors at 20 sessions** ({twenty['error_kinds']}).")
+    ratio = turns.get("ratio_knowledge_greet_p50")
+    if ratio and ratio > TARGETS["ratio"]:
+        b = one["by_kind"]
+        action = turns.get("direct", {}).get("action_webhook_knowledge_uncached_ms", {})
+        out.append(
+            f"- **Knowledge/greet ratio {ratio} at p50 (target 1.5).** A greet costs "
+            f"{fmt(b['greet_mid_conversation'].get('p50'))} ms, a knowledge turn "
+            f"{fmt(b['knowledge'].get('p50'))} ms. The knowledge turn makes one more "
+            "action-server call than a greet (both call action_validate_slot_mappings, which "
+            "sets the language slot on every turn): that call is the knowledge action itself "
+            f"(p50 {fmt(action.get('p50'))} ms, mostly the embedding) plus Rasa validating "
+            f"its reply (~{js.get('as_rasa_calls_it_ms', '—')} ms of jsonschema) and one more "
+            "policy prediction. Even with a free engine the ratio stays above 1.5 while each "
+            "action call costs Rasa that much.")
+    u = engine.get("uncached", {})
+    if u.get("total", {}).get("p95", 0) > TARGETS["engine_10k"]:
+        t = engine.get("threads_comparison", {})
+        text = (f"- **Engine p95 {fmt(u['total']['p95'])} ms on the shipped corpus.** The "
+                f"query embedding is p50 {fmt(u['embedding']['p50'])} / p95 "
+                f"{fmt(u['embedding']['p95'])} ms of it; dense search, lexical and fusion "
+                f"together p50 "
+                f"{fmt(u['dense_search']['p50'] + u['lexical']['p50'] + u['fusion']['p50'])} ms."
+                f" With the vector cached the engine's p95 is "
+                f"{fmt(engine['cached']['total']['p95'])} ms.")
+        if t:
+            text += " " + threads_sentence(engine)
+        out.append(text)
+    for size, key in ((10000, "engine_10k"), (100000, "engine_100k")):
+        row = scale_row(scale, size)
+        if not row:
+            continue
+        kind = row["shipped_vector_index"]
+        x = row[kind]
+        if x["uncached"]["total"]["p95"] <= TARGETS[key]:
+            continue
+        cached = x["cached"]
+        text = (f"- **Engine p95 {fmt(x['uncached']['total']['p95'])} ms at {size // 1000}k "
+                f"sections (target {TARGETS[key]:.0f} ms, {kind}).** Embedding p95 "
+                f"{fmt(x['uncached']['embedding']['p95'])} ms — independent of the corpus size. "
+                f"The corpus-dependent part, measured with the query vector cached, is p95 "
+                f"{fmt(cached['total']['p95'])} ms: dense {fmt(cached['dense_search']['p95'])}, "
+                f"lexical {fmt(cached['lexical']['p95'])}, fusion "
+                f"{fmt(cached['fusion']['p95'])} ms")
+        text += (" — within the target on its own." if cached["total"]["p95"] <= TARGETS[key]
+                 else " — over the target even without the embedding.")
+        prof_rows = [r for r in x.get("profile") or [] if not any(
+            word in r["function"] + r["where"] for word in ("torch", "transformers", "_call_impl"))]
+        if prof_rows:
+            text += " Heaviest functions outside the model: " + ", ".join(
+                f"`{r['function']}` ({fmt(r['tottime_ms'] / min(40, scale['queries']))} ms/query)"
+                for r in prof_rows[:4]) + "."
+        out.append(text)
+    row = scale_row(scale, 100000)
+    if row and row["recall_at_10"] < TARGETS["recall_100k"]:
+        out.append(f"- **HNSW recall@10 {row['recall_at_10']} at 100k** (efSearch 128, M 32).")
+    if row and row["hnsw"]["rss_mib"] > TARGETS["memory_100k"]:
+        st = row["hnsw"]["rss_mib_by_stage"]
+        small = scale_row(scale, 1000) or {}
+        small_rss = small.get("hnsw", {}).get("rss_mib")
+        out.append(
+            f"- **Resident memory {fmt(row['hnsw']['rss_mib'])} MiB at 100k (target 1144 MiB).** "
+            f"By stage: interpreter {st.get('python')}, after the action server's imports "
+            f"(torch, transformers, rasa_sdk, sanic, spaCy) {st.get('imports')}, model "
+            f"{st.get('model')}, index {st.get('index')}, spaCy pipelines and first searches "
+            f"{st.get('warm_up')}, after serving {st.get('served')} MiB. Loading the index adds "
+            f"{fmt(st.get('index', 0) - st.get('model', 0))} MiB for "
+            f"{row['hnsw']['disk_mib']} MiB on disk: keys.json becomes a Python dict per key "
+            "(its text and a list of lemma strings), BM25 builds postings from those lists, "
+            "articles.json repeats every section's text, and FAISS holds the HNSW graph."
+            + (f" The same process with 1k sections is {small_rss} MiB: the fixed part alone "
+               "uses most of the budget." if small_rss else "") + retained_note(row))
+    return out
 
 
 # -- charts ----------------------------------------------------------------------------------
@@ -219,12 +409,16 @@ def charts(results: Dict, docs: Path) -> Dict[str, str]:
         axes[1].legend(fontsize=7)
         labels = [f"{s // 1000}k" for s in x]
         bottom = [0.0] * len(rows)
-        for part, getter in (("embedding", lambda r: r["embedding"]["seconds"]),
-                             ("lemmas", lambda r: r["lemmas"]["seconds"]),
-                             ("HNSW", lambda r: r["hnsw"]["faiss_build_s"]),
-                             ("write", lambda r: r["hnsw"]["write_s"])):
+        for part, getter, how in (
+                ("embedding", lambda r: r["embedding"]["seconds"], lambda r: r["embedding"]["how"]),
+                ("lemmas", lambda r: r["lemmas"]["seconds"], lambda r: r["lemmas"]["how"]),
+                ("HNSW", lambda r: r["hnsw"]["faiss_build_s"], lambda r: "measured"),
+                ("write", lambda r: r["hnsw"]["write_s"], lambda r: "measured")):
             values = [getter(r) / 60 for r in rows]
-            axes[2].bar(labels, values, bottom=bottom, label=part)
+            bars = axes[2].bar(labels, values, bottom=bottom, label=part)
+            for bar, r in zip(bars, rows):
+                if how(r) != "measured":
+                    bar.set_hatch("//")
             bottom = [b + v for b, v in zip(bottom, values)]
         axes[2].set_ylabel("minutes (hatched = extrapolated)")
         axes[2].set_title("Build time (HNSW build)")
@@ -257,7 +451,7 @@ def engine_section(engine: Dict) -> List[str]:
     if not engine:
         return ["*Not run.*"]
     out = [mode_note(engine), "",
-           f"Index: {engine['index']['keys']} keys of {engine['index']['articles']} articles "
+           f"Index: {engine['index']['keys']} keys of {engine['index']['articles']} article ids "
            f"({engine['index']['vector_index']} FAISS index, {engine['index']['model']}); "
            f"{engine['queries']} queries = the {engine['gold_questions']} gold questions repeated; "
            f"outcomes {engine['statuses']}. Model and index load + warm-up: "
@@ -276,9 +470,11 @@ def engine_section(engine: Dict) -> List[str]:
     if lex_c and lex_u > 1.5 * lex_c:
         out.append(f"The lexical stage is {lex_u / lex_c:.1f}× slower right after an embedding "
                    f"({fmt(lex_u)} ms p50) than when the vector came from the cache "
-                   f"({fmt(lex_c)} ms): same code, same questions — the difference is torch's "
-                   "OpenMP worker threads still spinning after the forward pass and competing "
-                   "for the 2 cores with spaCy (see the thread comparison below).")
+                   f"({fmt(lex_c)} ms): same code, same questions, so the forward pass just "
+                   "before it slows it down — its OpenMP workers keep spinning for a while after "
+                   "it and its weights evict spaCy's and BM25's data from the CPU caches.")
+    if engine.get("threads_comparison"):
+        out.append(threads_sentence(engine))
     t = engine.get("threads_comparison")
     if t:
         d, o = t["default"], t["one_thread"]
@@ -496,10 +692,16 @@ def profile_section(prof: Dict) -> List[str]:
            f"profiler p50 {fmt(prof['wall_ms_without_profiler']['p50'])} ms / p95 "
            f"{fmt(prof['wall_ms_without_profiler']['p95'])} ms; under cProfile p50 "
            f"{fmt(prof['wall_ms_under_profiler']['p50'])} ms.", "",
-           "Top by cumulative time (per turn):", "",
+           "Named steps (cumulative ms per turn, all calls of the function):", "",
+           "| step | ms/turn | calls/turn |", "|---|---|---|"]
+    for row in prof.get("steps", []):
+        label = row["step"].replace("  ", "&nbsp;&nbsp;")
+        out.append(f"| {label} | {row['cum_ms_per_turn']} | {row['calls_per_turn']} |")
+    out += ["", "Top by cumulative time (per turn; the nested call chain of the embedding "
+            "dominates):", "",
            "| cumulative ms/turn | share of turn | own ms/turn | calls | function |",
            "|---|---|---|---|---|"]
-    for row in prof["top_by_cumulative_time"][:22]:
+    for row in prof["top_by_cumulative_time"][:30]:
         out.append(f"| {row['cum_per_turn_ms']} | {100 * (row['share_of_turn'] or 0):.0f}% | "
                    f"{row['per_turn_ms']} | {row['calls']} | `{row['function']}` "
                    f"{row['where']} |")
@@ -507,6 +709,44 @@ def profile_section(prof: Dict) -> List[str]:
             "| own ms/turn | cumulative ms/turn | calls | function |", "|---|---|---|---|"]
     for row in prof["top_by_own_time"][:15]:
         out.append(f"| {row['per_turn_ms']} | {row['cum_per_turn_ms']} | {row['calls']} | "
+                   f"`{row['function']}` {row['where']} |")
+    return out
+
+
+def rasa_section(rasa: Dict) -> List[str]:
+    if not rasa:
+        return ["*Not run.*"]
+    js = rasa.get("jsonschema_validate", {})
+    validate = next((r for r in rasa["top_by_cumulative_time"]
+                     if r["function"] == "_validate_action_result"), None)
+    out = [mode_note(rasa), "",
+           f"{rasa['turns']} turns ({rasa['conversations']} conversations of the turn-latency "
+           "script, straight to Rasa's REST channel, one at a time) with Rasa's main thread "
+           f"profiled. Unprofiled, the same turns cost Rasa **{rasa['cpu_ms_per_turn']} ms of "
+           f"CPU per turn** ({rasa['wall_ms_per_turn']} ms wall); profiled "
+           f"{rasa['cpu_ms_per_turn_profiled']} ms CPU, {rasa['profiled_ms_per_turn']} ms in "
+           "the profile."]
+    if validate:
+        share = 100 * validate["cum_ms_per_turn"] / rasa["profiled_ms_per_turn"]
+        out += ["", f"**{share:.0f}% of Rasa's profiled turn ({validate['cum_ms_per_turn']} ms of "
+                f"{rasa['profiled_ms_per_turn']}) is `RemoteAction._validate_action_result`**, "
+                f"called {validate['calls_per_turn']} times per turn (once per action-server "
+                "call): it runs `jsonschema.validate(result, schema)`, which re-validates the "
+                "schema itself against the JSON-Schema metaschema (`check_schema`, draft "
+                "2020-12 `$dynamicRef` resolution) before validating the reply."]
+    if js.get("as_rasa_calls_it_ms"):
+        out += [f"Measured alone in Rasa's environment (jsonschema {js.get('jsonschema')}): "
+                f"{js['as_rasa_calls_it_ms']} ms per call as Rasa calls it, "
+                f"{js['cached_validator_ms']} ms with a validator built once."]
+    out += ["", "Top by cumulative time (ms per turn, profiled):", "",
+            "| cumulative | own | calls/turn | function |", "|---|---|---|---|"]
+    for row in rasa["top_by_cumulative_time"][:30]:
+        out.append(f"| {row['cum_ms_per_turn']} | {row['own_ms_per_turn']} | "
+                   f"{row['calls_per_turn']} | `{row['function']}` {row['where']} |")
+    out += ["", "Top by own time:", "", "| own ms/turn | calls/turn | function |",
+            "|---|---|---|"]
+    for row in rasa["top_by_own_time"][:12]:
+        out.append(f"| {row['own_ms_per_turn']} | {row['calls_per_turn']} | "
                    f"`{row['function']}` {row['where']} |")
     return out
 
@@ -519,7 +759,8 @@ def write_report(results_path: Path = RESULTS, docs: Path = DOCS, commit: str = 
     m = machine()
     modes = {name: data.get("mode") for name, data in results.items() if isinstance(data, dict)
              and "mode" in data}
-    overall = "full" if modes and all(v == "full" for v in modes.values()) else "quick (partly or wholly)"
+    overall = ("full" if modes and all(v == "full" for v in modes.values())
+               else "quick (partly or wholly)")
     out = ["# Performance benchmarks", "",
            "Generated by `make bench` (`bench/run_all.py`) from `docs/bench/results.json`, "
            "which also holds the raw samples.", "",
@@ -527,22 +768,29 @@ def write_report(results_path: Path = RESULTS, docs: Path = DOCS, commit: str = 
            f"{m['kernel']}, Python {m['python']} — shared with other engineers' test runs, so "
            "each section states the load average it was measured under.",
            f"- **Commit:** `{commit}` (working tree, which may hold uncommitted changes)",
+           f"- **Date:** report written {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}; each "
+           "section gives the time its benchmark ran",
            f"- **Mode:** {overall} — " + ", ".join(f"{k}: {v}" for k, v in modes.items()),
            ""]
     if overall != "full":
         out += ["> **Quick mode figures are indicative only** (small counts, busy machine). "
                 "The full run (`make bench`) is pending a quiet machine.", ""]
     out += ["## Targets", "", verdicts(results).table(), ""]
+    reasons = why(results)
+    if reasons:
+        out += ["### Why the misses", "", *reasons, ""]
     if analysis:
         out += [analysis.strip(), ""]
     sections = [
-        ("1. Engine latency, in process", "engine", engine_section(results.get("engine_latency", {}))),
+        ("1. Engine latency, in process", "engine",
+         engine_section(results.get("engine_latency", {}))),
         ("2. Turn latency through the whole stack", "turns",
          turns_section(results.get("turn_latency", {}))),
         ("3. Scale (synthetic corpora)", "scale", scale_section(results.get("scale", {}))),
         ("4. Cold start", "cold", cold_section(results.get("cold_start", {}))),
         ("5. Profile of a knowledge turn (action server code path)", None,
          profile_section(results.get("profile_turn", {}))),
+        ("6. Profile of Rasa per turn", None, rasa_section(results.get("profile_rasa", {}))),
     ]
     for title, chart, lines in sections:
         out += [f"## {title}", ""] + lines + [""]

@@ -1,8 +1,9 @@
 """Run every benchmark, then write docs/bench/report.md, its PNG charts and results.json.
 
 What: bench/engine_latency.py, bench/profile_turn.py, bench/scale.py, bench/cold_start.py,
-bench/turn_latency.py and bench/profile_rasa.py, one after the other, each in its own process (so one's memory and
-threads do not colour the next one's figures) and each bounded by a timeout. Each script
+bench/turn_latency.py and bench/profile_rasa.py, one after the other, each in its own process
+(so one's memory and threads do not colour the next one's figures) and each bounded by a
+timeout. Each script
 stores its figures under its own key in docs/bench/results.json; the report is then built from
 that file (bench/report.py): machine (CPU model, cores, RAM), commit, date, the load average
 during each benchmark, every figure with its spread, the targets met or missed and by how much.
@@ -23,7 +24,7 @@ import sys
 import time
 from typing import Dict
 
-from common import APP_PYTHON, DOCS, RESULTS, ROOT, app_env, git_commit, parse_args, say
+from common import APP_PYTHON, DOCS, ROOT, app_env, git_commit, parse_args, say
 
 SCRIPTS = ["engine_latency", "profile_turn", "scale", "cold_start", "turn_latency",
            "profile_rasa"]

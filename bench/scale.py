@@ -31,8 +31,8 @@ and <= 40 ms at 100k (with the approximate index at recall@10 >= 0.95 against fl
 memory of an action-server-like process <= 1.2 GB with the 100k index loaded.
 
 Reproduce:  HF_HUB_OFFLINE=1 var/venv-app/bin/python bench/scale.py
-            (--quick: 1k and 10k only, 60 queries, 1-minute budgets; --sizes 1000,100000 to
-            choose the sizes)
+            (--quick: 60 queries and 1-minute budgets, so only the smallest stages run in full;
+            --sizes 1000,10000 to choose the sizes)
 """
 from __future__ import annotations
 
@@ -40,7 +40,6 @@ import json
 import random
 import shutil
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -50,7 +49,7 @@ from typing import Dict, List, Tuple
 import numpy as np
 
 from common import (APP_PYTHON, GOLD, ROOT, LoadSampler, app_env, header, parse_args,
-                    percentile, proc_status, say, store, summary, temp_dir)
+                    proc_status, say, store, summary, temp_dir)
 
 SECTIONS_PER_ARTICLE = 4
 SEED = 20261127
@@ -230,8 +229,7 @@ def main() -> None:
         parser.add_argument("--keep", action="store_true", help="keep the index folders")
 
     args = parse_args(__doc__, extra)
-    sizes = [int(s) for s in args.sizes.split(",") if s] or (
-        [1000, 10000] if args.quick else [1000, 10000, 100000])
+    sizes = [int(s) for s in args.sizes.split(",") if s] or [1000, 10000, 100000]
     query_count = args.queries or (60 if args.quick else 250)
     budget = 60.0 if args.quick else 600.0
     sample_size = 32 if args.quick else 256
@@ -383,6 +381,7 @@ def main() -> None:
                     "uncached": stage_summary(worker["uncached"]),
                     "cached": stage_summary(worker["cached"]),
                     "profile": worker["profile"],
+                    "retained": worker.get("retained"),
                     "raw_total_ms": [r["total"] for r in worker["uncached"]],
                 })
                 row[kind]["_tops"] = worker["top_articles"]

@@ -17,12 +17,18 @@ turn (from /proc/<pid>/stat) say which process limits throughput on this machine
 calls straight to Rasa's REST channel and to the action server's /webhook split a knowledge
 turn into its web, Rasa and action parts.
 
+An experiment follows, labelled as such in the report: the action server restarted with
+OMP_NUM_THREADS=1 (one torch thread) and the 1- and 20-session levels run again, because on a
+2-core machine shared with Rasa the default (one torch thread per core) stalls.
+
 Why: the user-facing numbers. Targets: knowledge turn p95 <= 200 ms with one session; >= 25
 turns/s at 20 sessions with p95 <= 1 s and no error; knowledge/greet p50 ratio <= 1.5 (a
 knowledge answer should not feel slower than small talk).
 
 Reproduce:  make setup && HF_HUB_OFFLINE=1 var/venv-app/bin/python bench/turn_latency.py
-            (--quick: levels 1 and 20, two conversations per session, 30 s per level)
+            (--quick: levels 1 and 20, two conversations per session (four with one
+            session), 30 s per level;
+            --no-variant: skip the one-thread experiment)
 """
 from __future__ import annotations
 
@@ -215,6 +221,15 @@ def direct_calls(stack, questions: Questions, count: int) -> Dict:
             "action_webhook_knowledge_uncached_ms": summary(action_ms)}
 
 
+def turn_budget(sessions: int, script_length: int, conversations: Optional[int]) -> int:
+    """Turns for one level: at least 200 (full), and enough for every session to play a whole
+    conversation (so every turn type is measured at every level); with --quick, a few whole
+    conversations per session and at least four for one session."""
+    if conversations:
+        return script_length * max(4, sessions * conversations)
+    return max(200, script_length * sessions)
+
+
 def one_thread_variant(stack, questions: Questions, levels: List[int], script_length: int,
                        conversations_per_session: Optional[int], seconds: float) -> Dict:
     """Experiment: the same levels (1 and 20 sessions) with the action server restarted with
@@ -230,8 +245,7 @@ def one_thread_variant(stack, questions: Questions, levels: List[int], script_le
            "levels": []}
     run_level(stack.web_url, 1, script_length, 120.0, questions, pids)  # warm-up
     for sessions in [l for l in levels if l in (1, 20)]:
-        turns = (script_length * sessions * conversations_per_session
-                 if conversations_per_session else max(200, script_length * sessions))
+        turns = turn_budget(sessions, script_length, conversations_per_session)
         say(f"variant, {sessions} session(s): up to {turns} turns or {seconds:.0f} s")
         level = run_level(stack.web_url, sessions, turns, seconds, questions, pids)
         level.pop("raw_ms")
@@ -271,8 +285,7 @@ def main() -> None:
             warm = run_level(stack.web_url, 1, script_length, 120.0, questions, pids)
             results["warm_up"] = {"errors": warm["errors"], "all": warm["all"]}
             for sessions in levels:
-                turns = (script_length * sessions * conversations_per_session
-                         if conversations_per_session else max(200, script_length * sessions))
+                turns = turn_budget(sessions, script_length, conversations_per_session)
                 say(f"{sessions} session(s): up to {turns} turns or {seconds:.0f} s")
                 level = run_level(stack.web_url, sessions, turns, seconds, questions, pids)
                 results["levels"].append(level)
