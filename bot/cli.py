@@ -33,7 +33,26 @@ def check() -> None:
         click.echo(str(issue), err=issue.level == "error")
     click.echo(f"{len(corpus.articles)} articles checked: {len(corpus.errors)} error(s), "
                f"{len(corpus.warnings)} warning(s)")
-    sys.exit(1 if corpus.errors else 0)
+    index_error = _serving_index_error(settings)
+    if index_error:
+        click.echo(f"serving index: error: {index_error}", err=True)
+    sys.exit(1 if corpus.errors or index_error else 0)
+
+
+def _serving_index_error(settings: Settings) -> Optional[str]:
+    """Why the index the bot serves cannot be loaded (None when it loads, or when none is
+    built yet). Loading reads the files only; the embedding model is not needed."""
+    from bot.knowledge.engine import KnowledgeIndex
+    from bot.knowledge.index import IndexError_, current_path
+
+    path = current_path(settings.index_dir)
+    if path is None:
+        return None
+    try:
+        KnowledgeIndex(path, settings)
+    except IndexError_ as exc:
+        return str(exc)
+    return None
 
 
 @main.command()

@@ -93,10 +93,13 @@ def build_index(settings: Settings, force: bool = False, progress: bool = False,
     if not force and existing is not None and (existing / "meta.json").exists():
         try:
             if read_meta(existing).get("fingerprint") == fingerprint:
+                from bot.knowledge.engine import KnowledgeIndex
+
+                KnowledgeIndex(existing, settings)  # same content, but is it intact on disk?
                 return BuildReport("unchanged", fingerprint, existing,
                                    seconds=time.perf_counter() - started)
-        except (OSError, ValueError):
-            log(f"the current index at {existing} is unreadable; rebuilding")
+        except (OSError, ValueError, IndexError_) as exc:
+            log(f"the current index at {existing} is unreadable ({exc}); rebuilding")
 
     articles = sorted(corpus.articles, key=lambda a: (a.lang, a.id))
     records = key_records(articles)

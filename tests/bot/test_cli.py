@@ -40,3 +40,18 @@ def test_check_fails_with_file_and_line(knowledge_env):
     result = CliRunner().invoke(main, ["check"])
     assert result.exit_code == 1
     assert "liege-hub.md:1: error: the required field 'lang' is missing" in result.output
+
+
+def test_check_reports_a_corrupt_serving_index(knowledge_env):
+    runner = CliRunner()
+    assert runner.invoke(main, ["build", "--quiet"]).exit_code == 0
+    from bot.knowledge.index import current_path
+
+    vectors = current_path(knowledge_env.index_dir) / "vectors.faiss"
+    vectors.write_bytes(vectors.read_bytes()[:100])  # truncated on disk
+    result = runner.invoke(main, ["check"])
+    assert result.exit_code == 1
+    assert "serving index: error: the vector file" in result.output and "corrupt" in result.output
+    rebuilt = runner.invoke(main, ["build", "--quiet"])  # same content, but heals the files
+    assert rebuilt.exit_code == 0 and "is unreadable" in rebuilt.output
+    assert runner.invoke(main, ["check"]).exit_code == 0
