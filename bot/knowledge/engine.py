@@ -112,6 +112,10 @@ class KnowledgeIndex:
                 by_article.setdefault((key["id"], key["lang"]), []).append(position)
         self.section_keys = {k: np.array(v, np.int64) for k, v in by_article.items()}
         self.bm25 = BM25([k["terms"] for k in self.keys])
+        # Serving needs only where each key points; dropping the key texts and lemma lists
+        # once BM25 holds its postings saves most of the index's memory at scale.
+        self.keys = [{"kind": k["kind"], "id": k["id"], "lang": k["lang"],
+                      "section": k["section"]} for k in self.keys]
         self.embedder = embedder or Embedder(settings.model_name)
 
     def title(self, article_id: str, lang: str) -> str:
