@@ -52,9 +52,29 @@ def retained_key_data(index) -> dict:
                  + sum(sys.getsizeof([]) for _ in index.keys)) / mib, 1)}
 
 
+def paired_threads(kb, index, queries) -> dict:
+    """Embedding and total ms with torch's default thread count and with one thread,
+    alternating query by query so both see the same machine load."""
+    import torch
+
+    default = torch.get_num_threads()
+    out = {default: [], 1: []}
+    for q in queries:
+        for n in out:
+            torch.set_num_threads(n)
+            index.embedder.clear_cache()
+            result = kb.search(q["text"], q["lang"])
+            out[n].append({k: round(1000 * v, 3) for k, v in result.timings.items()})
+    torch.set_num_threads(default)
+    return {"default_threads": default, "default": out[default], "one": out[1]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("queries", type=Path)
+    parser.add_argument("--pairs", type=int, default=0,
+                        help="also time N uncached searches with torch's default threads and "
+                             "with one thread, alternately")
     parser.add_argument("--profile", type=int, default=0,
                         help="cProfile the first N uncached searches; print the top entries")
     args = parser.parse_args()
@@ -102,6 +122,7 @@ def main() -> None:
         cached.append({k: round(1000 * v, 3) for k, v in result.timings.items()})
     stages["served"] = rss()
     retained = retained_key_data(index)
+    threads = paired_threads(kb, index, queries[:args.pairs]) if args.pairs else {}
     if profiler is not None:
         from profile_turn import top_entries
 
@@ -109,7 +130,7 @@ def main() -> None:
     out = {"rss_mib_by_stage": stages, "index_load_s": round(load_s, 2),
            "keys": len(index.keys), "vector_index": index.vectors.kind,
            "uncached": uncached, "cached": cached, "top_articles": tops,
-           "profile": profile_rows, "retained": retained}
+           "profile": profile_rows, "retained": retained, "threads": threads}
     print("RESULT " + json.dumps(out), flush=True)
     print("READY", flush=True)
     sys.stdin.readline()

@@ -40,7 +40,7 @@ import uuid
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from common import (APP_PYTHON, ROOT, LoadSampler, free_ports, header, parse_args, port_is_free,
+from common import (APP_PYTHON, ROOT, LoadSampler, free_ports, header, listening, parse_args,
                     proc_status, say, spread, store, temp_dir)
 
 POLL = 0.25
@@ -87,7 +87,7 @@ def wait_for(check, t0: float, deadline: float, processes: Dict[str, subprocess.
 def action_server_alone(work: Path, timeout: float) -> Dict:
     from scripts.stack import Ports, Stack
 
-    actions, = free_ports(35155, 1)
+    actions, = free_ports(26155, 1)
     stack = Stack(Ports(rasa=1, actions=actions, web=1), work / "logs",
                   {"DATABASE_URL": f"sqlite:///{work / 'app.db'}"})
     t0 = time.monotonic()
@@ -112,7 +112,7 @@ def action_server_alone(work: Path, timeout: float) -> Dict:
 def rasa_and_actions(work: Path, timeout: float) -> Dict:
     from scripts.stack import Ports, Stack
 
-    rasa, actions = free_ports(35105, 2)
+    rasa, actions = free_ports(26105, 2)
     stack = Stack(Ports(rasa=rasa, actions=actions, web=1), work / "logs",
                   {"DATABASE_URL": f"sqlite:///{work / 'app.db'}",
                    "TRACKER_SQLITE_PATH": str(work / "tracker.db")})
@@ -170,16 +170,16 @@ def leftovers(ports: List[int], web_port: int, own_pids: set) -> List[Dict]:
             name in cmdline for name in ("web.serve", "stack.py", "rasa", "make"))
         if ours or any(n in cmdline for n in needles):
             found.append({"pid": int(entry.name), "cmdline": cmdline.strip()[:200]})
-    busy = [p for p in ports + [web_port] if not port_is_free(p)]
+    busy = [p for p in ports + [web_port] if listening(p)]
     if busy:
-        found.append({"ports_still_bound": busy})
+        found.append({"ports_still_listening": busy})
     return found
 
 
 def make_run(work: Path, timeout: float, command: List[str]) -> Dict:
     """Start `command` (`make run`, or the stack script it ends with) on spare ports; time the
     first answer of /api/chat; Ctrl-C its process group; look for anything left behind."""
-    rasa, actions, web = free_ports(35205, 3)
+    rasa, actions, web = free_ports(26205, 3)
     env = dict(os.environ, RASA_PORT=str(rasa), ACTION_SERVER_PORT=str(actions),
                WEB_PORT=str(web), DATABASE_URL=f"sqlite:///{work / 'app.db'}",
                PYTHONPATH=str(ROOT), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
@@ -219,7 +219,7 @@ def make_run(work: Path, timeout: float, command: List[str]) -> Dict:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         result["stop_s"] = round(time.monotonic() - stop_started, 2)
-        time.sleep(2)
+        time.sleep(2)  # let the children's SIGTERM handling finish before looking
         left = leftovers([rasa, actions], web, {os.getpid()})
         for item in left:
             if "pid" in item:

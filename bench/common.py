@@ -154,8 +154,27 @@ class LoadSampler:
 
 
 # -- processes ---------------------------------------------------------------------------------
+def listening(port: int) -> bool:
+    """True when some socket is in LISTEN state on `port` (from /proc/net/tcp and tcp6)."""
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                return True
+    return False
+
+
 def port_is_free(port: int) -> bool:
+    """Nobody listens on it and a server could bind it (SO_REUSEADDR, as servers do, so
+    connections closing in TIME_WAIT do not count as "in use")."""
+    if listening(port):
+        return False
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
@@ -164,7 +183,10 @@ def port_is_free(port: int) -> bool:
 
 
 def free_ports(start: int, count: int, taken: Iterable[int] = ()) -> List[int]:
-    """`count` free loopback ports from `start` upward, skipping other people's ports."""
+    """`count` free loopback ports from `start` upward, skipping other people's ports.
+
+    The scripts start below Linux's ephemeral range (32768-60999), where client connections
+    would otherwise grab a benchmark's port at random."""
     found: List[int] = []
     avoid = set(RESERVED_PORTS) | set(taken)
     port = start

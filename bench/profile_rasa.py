@@ -162,7 +162,7 @@ def main() -> None:
     from turn_latency import Questions
 
     work = temp_dir("rasa-profile")
-    rasa, actions = free_ports(35305, 2)
+    rasa, actions = free_ports(26305, 2)
     stack = Stack(Ports(rasa=rasa, actions=actions, web=1), work / "logs",
                   {"DATABASE_URL": f"sqlite:///{work / 'app.db'}",
                    "TRACKER_SQLITE_PATH": str(work / "tracker.db")})

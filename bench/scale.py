@@ -21,7 +21,9 @@ writes it). For each size:
     imports what the action server imports, loads the model and the index and answers every
     query (bench/_scale_worker.py);
   * engine query latency (KnowledgeBase.search: total and each stage) with the flat index and
-    with HNSW (VectorIndex.build with flat_max = size vs 0), uncached and cached embedding;
+    with HNSW (VectorIndex.build with flat_max = size vs 0), uncached and cached embedding,
+    and a short paired pass with torch's default threads vs one thread (the embedding does not
+    depend on the corpus, but on a busy 2-core machine it depends on torch's threading);
   * recall@10 of HNSW against flat over the query set (gold questions plus the articles'
     example questions, >= 200 in a full run), and how often the engine's top article agrees.
 
@@ -181,12 +183,13 @@ def write_index(folder: Path, records: List[Dict], articles: List[Dict], vectors
 
 
 # -- the worker process ----------------------------------------------------------------------
-def run_worker(index_dir: Path, queries_file: Path, log: Path, profile: int,
+def run_worker(index_dir: Path, queries_file: Path, log: Path, profile: int, pairs: int,
                timeout: float) -> Dict:
     """Start bench/_scale_worker.py on one index; read its memory while it is still alive."""
     env = app_env(AWEX_INDEX_DIR=str(index_dir))
     command = [str(APP_PYTHON), str(Path(__file__).with_name("_scale_worker.py")),
-               str(queries_file)] + (["--profile", str(profile)] if profile else [])
+               str(queries_file), "--pairs", str(pairs)] + (
+                   ["--profile", str(profile)] if profile else [])
     started = time.perf_counter()
     with open(log, "ab") as err:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.PIPE,
@@ -372,7 +375,7 @@ def main() -> None:
                 worker = run_worker(work / f"{size}-{kind}", queries_file,
                                     work / f"worker-{size}-{kind}.log",
                                     profile=min(len(queries), 40) if size == max(sizes) else 0,
-                                    timeout=1800)
+                                    pairs=20 if args.quick else 60, timeout=1800)
                 row[kind].update({
                     "rss_mib": worker["process_status_mib"].get("VmRSS"),
                     "peak_rss_mib": worker["process_status_mib"].get("VmHWM"),
@@ -382,6 +385,11 @@ def main() -> None:
                     "cached": stage_summary(worker["cached"]),
                     "profile": worker["profile"],
                     "retained": worker.get("retained"),
+                    "threads_paired": {
+                        "default_threads": worker["threads"].get("default_threads"),
+                        "default": stage_summary(worker["threads"]["default"]),
+                        "one": stage_summary(worker["threads"]["one"])}
+                    if worker.get("threads") else None,
                     "raw_total_ms": [r["total"] for r in worker["uncached"]],
                 })
                 row[kind]["_tops"] = worker["top_articles"]
