@@ -66,3 +66,24 @@ def test_phone(text, valid):
     ("Marie Dupont", True), ("A", False), ("Combien coûte Tmall ?", False), ("x" * 200, False)])
 def test_name(text, valid):
     assert (answers.valid_name(text) is not None) is valid
+
+
+@pytest.mark.parametrize("text,value", [
+    ("alimentation", "food"), ("Alimentation et boissons", "food"),
+    ("cosmétiques", "cosmetics"), ("bébé", "baby"), ("compléments alimentaires", "supplements"),
+    ("mode", "fashion"), ("autre", "other"), ("food", "food"), ("baby products", "baby")])
+def test_every_category_button_payload_is_understood(text, value):
+    """The buttons of utter_ask_product_category send these texts."""
+    assert answers.parse_choice("product_category", text) == value
+
+
+@pytest.mark.parametrize("text,value", [
+    ("j'accepte", True), ("I agree", True), ("je refuse", False), ("I refuse", False),
+    ("je n'accepte pas", None)])
+def test_consent_words_the_bot_suggests(text, value):
+    assert answers.parse_yes_no(text) is value
+
+
+@pytest.mark.parametrize("text", ["passer", "skip"])
+def test_skipping_the_phone(text):
+    assert answers.parse_yes_no(text) is False
