@@ -69,6 +69,38 @@ def paired_threads(kb, index, queries) -> dict:
     return {"default_threads": default, "default": out[default], "one": out[1]}
 
 
+def load_breakdown(index_dir: Path) -> dict:
+    """RSS after each step of loading an index, done by hand the way KnowledgeIndex does it,
+    in a process without the model: where the index part of the memory goes."""
+    import gc
+
+    import faiss
+    import numpy as np
+
+    from bot.knowledge.index import current_path, read_meta
+    from bot.knowledge.lexical import BM25
+
+    path = current_path(index_dir)
+    steps = {"python + numpy + faiss": rss()}
+    keys = json.loads((path / "keys.json").read_text("utf-8"))
+    steps["keys.json parsed"] = rss()
+    articles = json.loads((path / "articles.json").read_text("utf-8"))
+    steps["articles.json parsed"] = rss()
+    vectors = faiss.read_index(str(path / "vectors.faiss"))
+    steps[f"FAISS {read_meta(path)['index_type']} read"] = rss()
+    bm25 = BM25([k["terms"] for k in keys])
+    steps["BM25 built"] = rss()
+    keys = [{"kind": k["kind"], "id": k["id"], "lang": k["lang"], "section": k["section"]}
+            for k in keys]
+    gc.collect()
+    steps["key texts and lemma lists dropped"] = rss()
+    postings = sum(ids.nbytes + counts.nbytes for ids, counts in bm25.postings.values())
+    return {"steps_mib": steps, "peak_mib": proc_status(os.getpid()).get("VmHWM"),
+            "bm25_postings_arrays_mib": round(postings / 2 ** 20, 1),
+            "faiss_vectors_mib": round(vectors.ntotal * vectors.d * 4 / 2 ** 20, 1),
+            "keys": len(keys), "articles": len(articles), "float_bytes": np.float32().nbytes}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("queries", type=Path)
@@ -77,7 +109,15 @@ def main() -> None:
                              "with one thread, alternately")
     parser.add_argument("--profile", type=int, default=0,
                         help="cProfile the first N uncached searches; print the top entries")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="only load the index step by step (no model, no queries)")
     args = parser.parse_args()
+    if args.breakdown:
+        print("RESULT " + json.dumps(load_breakdown(Path(os.environ["AWEX_INDEX_DIR"]))),
+              flush=True)
+        print("READY", flush=True)
+        sys.stdin.readline()
+        return
     queries = json.loads(args.queries.read_text("utf-8"))
     stages = {"python": rss()}
 

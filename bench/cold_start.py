@@ -196,11 +196,18 @@ def make_run(work: Path, timeout: float, command: List[str]) -> Dict:
         url = f"http://127.0.0.1:{web}/api/chat"
         ready_line = None
         answered = None
+        # /api/chat is only tried once the web app and Rasa's REST channel answer their health
+        # URLs: a message sent while Rasa is still loading its model hangs until the web
+        # app's Rasa timeout (30 s) and then fails, which would time the poll, not the start.
+        up = {"web": f"http://127.0.0.1:{web}/healthz",
+              "rasa": f"http://127.0.0.1:{rasa}/webhooks/rest/"}
         while time.monotonic() < deadline and process.poll() is None:
             if ready_line is None and "Ready." in log.read_text(errors="replace"):
                 ready_line = round(time.monotonic() - t0, 2)
-            if answered is None and post(url, {"session": session, "message": "bonjour",
-                                               "lang": "fr"}, timeout=60):
+            for name in [n for n, u in up.items() if get_ok(u)]:
+                del up[name]
+            if answered is None and not up and post(
+                    url, {"session": session, "message": "bonjour", "lang": "fr"}, timeout=60):
                 answered = round(time.monotonic() - t0, 2)
             if answered is not None and ready_line is not None:
                 break

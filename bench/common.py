@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 import platform
+import signal
 import socket
 import subprocess
 import sys
@@ -35,6 +36,18 @@ RESERVED_PORTS = {5005, 5055, 8080, 15005, 15055, 18080, 15105, 15106, 15155,
                   25005, 25055, 28080}
 
 
+def _terminate(signum, _frame) -> None:
+    raise SystemExit(128 + signum)
+
+
+def stop_cleanly_on_signals() -> None:
+    """SIGTERM / SIGHUP raise SystemExit in the main thread, so `finally` blocks run and
+    every server a benchmark started is stopped (Python's default for SIGTERM is to die on
+    the spot, leaving those servers orphaned)."""
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _terminate)
+
+
 def parse_args(doc: str, extra=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=doc.strip().splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -45,6 +58,7 @@ def parse_args(doc: str, extra=None) -> argparse.Namespace:
                         help=f"JSON file to update (default {RESULTS.relative_to(ROOT)})")
     if extra:
         extra(parser)
+    stop_cleanly_on_signals()
     return parser.parse_args()
 
 

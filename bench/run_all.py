@@ -58,11 +58,21 @@ def main() -> None:
                 command.append("--quick")
             say(f"=== {name} ({mode})")
             started = time.monotonic()
+            child = subprocess.Popen(command, cwd=ROOT, env=app_env())
             try:
-                done = subprocess.run(command, cwd=ROOT, env=app_env(), timeout=TIMEOUTS[mode])
-                code = done.returncode
+                code = child.wait(timeout=TIMEOUTS[mode])
             except subprocess.TimeoutExpired:
                 code = "timeout"
+            finally:
+                # Timed out, or this script was stopped: SIGTERM lets the benchmark stop the
+                # servers it started before it exits; SIGKILL only if it does not.
+                if child.poll() is None:
+                    child.terminate()
+                    try:
+                        child.wait(timeout=120)
+                    except subprocess.TimeoutExpired:
+                        child.kill()
+                        child.wait()
             runs[name] = {"mode": mode, "seconds": round(time.monotonic() - started),
                           "exit_code": code}
             say(f"=== {name}: exit {code} after {runs[name]['seconds']} s")

@@ -19,7 +19,9 @@ writes it). For each size:
     meta.json, a CURRENT pointer) so `KnowledgeIndex` loads it unchanged;
   * resident memory (VmRSS and peak VmHWM from /proc/<pid>/status) of a fresh process that
     imports what the action server imports, loads the model and the index and answers every
-    query (bench/_scale_worker.py);
+    query (bench/_scale_worker.py); at the largest size, a second process without the model
+    loads the index step by step (keys.json, articles.json, FAISS, BM25) to say where the
+    index's share of that memory goes;
   * engine query latency (KnowledgeBase.search: total and each stage) with the flat index and
     with HNSW (VectorIndex.build with flat_max = size vs 0), uncached and cached embedding,
     and a short paired pass with torch's default threads vs one thread (the embedding does not
@@ -184,12 +186,13 @@ def write_index(folder: Path, records: List[Dict], articles: List[Dict], vectors
 
 # -- the worker process ----------------------------------------------------------------------
 def run_worker(index_dir: Path, queries_file: Path, log: Path, profile: int, pairs: int,
-               timeout: float) -> Dict:
+               timeout: float, breakdown: bool = False) -> Dict:
     """Start bench/_scale_worker.py on one index; read its memory while it is still alive."""
     env = app_env(AWEX_INDEX_DIR=str(index_dir))
     command = [str(APP_PYTHON), str(Path(__file__).with_name("_scale_worker.py")),
                str(queries_file), "--pairs", str(pairs)] + (
-                   ["--profile", str(profile)] if profile else [])
+                   ["--profile", str(profile)] if profile else []) + (
+                   ["--breakdown"] if breakdown else [])
     started = time.perf_counter()
     with open(log, "ab") as err:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.PIPE,
@@ -396,6 +399,11 @@ def main() -> None:
                 say(f"    RSS {row[kind]['rss_mib']} MiB, total p95 "
                     f"{row[kind]['uncached']['total']['p95']} ms uncached, "
                     f"{row[kind]['cached']['total']['p95']} ms cached")
+            if size == max(sizes):
+                say("  where the index memory goes: loading it step by step")
+                row["hnsw"]["load_breakdown"] = run_worker(
+                    work / f"{size}-hnsw", queries_file, work / f"worker-{size}-breakdown.log",
+                    profile=0, pairs=0, timeout=900, breakdown=True)
             tops = zip(row["flat"].pop("_tops"), row["hnsw"].pop("_tops"))
             same = [a == b for a, b in tops]
             row["engine_top_article_agreement"] = round(sum(same) / len(same), 4)
