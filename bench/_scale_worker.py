@@ -28,28 +28,17 @@ def rss() -> float:
     return proc_status(os.getpid()).get("VmRSS", 0.0)
 
 
-def retained_key_data(index) -> dict:
-    """What the loaded index keeps in Python objects that serving no longer needs: every
-    key's text and lemma list (BM25 was built from them at load), and the section texts of
-    articles.json; and how many distinct lemma strings there are among all those objects."""
-    key_text = key_terms = 0
-    distinct = set()
-    occurrences = 0
-    for key in index.keys:
-        key_text += sys.getsizeof(key.get("text", ""))
-        terms = key.get("terms", [])
-        key_terms += sys.getsizeof(terms) + sum(sys.getsizeof(t) for t in terms)
-        distinct.update(terms)
-        occurrences += len(terms)
+def index_parts(index) -> dict:
+    """Sizes of what the loaded index holds for serving: the section texts of articles.json
+    (answers quote them), the BM25 posting arrays and the raw vectors."""
     article_text = sum(sys.getsizeof(s["text"]) for a in index.articles.values()
                        for s in a["sections"])
     mib = 2 ** 20
-    return {"key_texts_mib": round(key_text / mib, 1), "key_terms_mib": round(key_terms / mib, 1),
-            "article_section_texts_mib": round(article_text / mib, 1),
-            "term_occurrences": occurrences, "distinct_terms": len(distinct),
-            "interned_terms_mib": round(
-                (sum(sys.getsizeof(t) for t in distinct) + 8 * occurrences
-                 + sum(sys.getsizeof([]) for _ in index.keys)) / mib, 1)}
+    return {"article_section_texts_mib": round(article_text / mib, 1),
+            "bm25_arrays_mib": round(index.bm25.nbytes / mib, 1),
+            "vocabulary_terms": len(index.bm25._vocabulary),
+            "faiss_vectors_mib": round(index.vectors.size * index.embedder.dimension * 4 / mib,
+                                       1)}
 
 
 def paired_threads(kb, index, queries) -> dict:
@@ -88,15 +77,11 @@ def load_breakdown(index_dir: Path) -> dict:
     steps["articles.json parsed"] = rss()
     vectors = faiss.read_index(str(path / "vectors.faiss"))
     steps[f"FAISS {read_meta(path)['index_type']} read"] = rss()
-    bm25 = BM25([k["terms"] for k in keys])
-    steps["BM25 built"] = rss()
-    keys = [{"kind": k["kind"], "id": k["id"], "lang": k["lang"], "section": k["section"]}
-            for k in keys]
+    bm25 = BM25.load(path)
+    steps["BM25 arrays loaded"] = rss()
     gc.collect()
-    steps["key texts and lemma lists dropped"] = rss()
-    postings = sum(ids.nbytes + counts.nbytes for ids, counts in bm25.postings.values())
     return {"steps_mib": steps, "peak_mib": proc_status(os.getpid()).get("VmHWM"),
-            "bm25_postings_arrays_mib": round(postings / 2 ** 20, 1),
+            "bm25_postings_arrays_mib": round(bm25.nbytes / 2 ** 20, 1),
             "faiss_vectors_mib": round(vectors.ntotal * vectors.d * 4 / 2 ** 20, 1),
             "keys": len(keys), "articles": len(articles), "float_bytes": np.float32().nbytes}
 
@@ -161,7 +146,7 @@ def main() -> None:
         result = kb.search(q["text"], q["lang"])
         cached.append({k: round(1000 * v, 3) for k, v in result.timings.items()})
     stages["served"] = rss()
-    retained = retained_key_data(index)
+    parts = index_parts(index)
     threads = paired_threads(kb, index, queries[:args.pairs]) if args.pairs else {}
     if profiler is not None:
         from profile_turn import top_entries
@@ -170,7 +155,7 @@ def main() -> None:
     out = {"rss_mib_by_stage": stages, "index_load_s": round(load_s, 2),
            "keys": len(index.keys), "vector_index": index.vectors.kind,
            "uncached": uncached, "cached": cached, "top_articles": tops,
-           "profile": profile_rows, "retained": retained, "threads": threads}
+           "profile": profile_rows, "index_parts": parts, "threads": threads}
     print("RESULT " + json.dumps(out), flush=True)
     print("READY", flush=True)
     sys.stdin.readline()

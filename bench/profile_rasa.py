@@ -63,8 +63,8 @@ def run_turns(port: int, conversations: int, questions) -> int:
 
 def profiled_rasa(stack, profile_file: Path, conversations: int, questions, log: Path) -> Dict:
     command = stack.commands()["rasa"]
-    command = [str(VAR / "venv-rasa" / "bin" / "python"),
-               str(Path(__file__).with_name("_rasa_profiled.py"))] + command[1:]
+    # [rasa python, scripts/rasa_server.py, run, ...] -> the profiled launcher, same arguments
+    command = [command[0], str(Path(__file__).with_name("_rasa_profiled.py"))] + command[2:]
     env = dict(stack.environment(), BENCH_PROFILE_OUT=str(profile_file))
     with open(log, "ab") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,

@@ -157,33 +157,23 @@ def _rasa_validation(rasa: Dict) -> Tuple[Optional[float], Optional[float]]:
 
 
 def retained_note(row: Dict) -> str:
-    """What the loaded index keeps that serving does not need, and where its memory goes."""
+    """Where the index's share of the memory goes."""
     x = row["hnsw"]
     out = ""
-    r = x.get("retained")
-    if r and r["key_terms_mib"] > 50:
-        out += (f" {r['key_texts_mib']} MiB of key texts and {r['key_terms_mib']} MiB of lemma "
-                f"lists ({r['term_occurrences']:,} separate str objects for "
-                f"{r['distinct_terms']:,} distinct lemmas — json.loads does not intern values) "
-                "stay referenced from `KnowledgeIndex.keys` although serving reads only "
-                "kind/id/lang/section once BM25 is built.")
-    elif r:
-        out += (" `KnowledgeIndex` already drops the key texts and lemma lists once BM25 is "
-                f"built (what stays in `keys`: {r['key_texts_mib'] + r['key_terms_mib']:.0f} "
-                "MiB of placeholders), but the process keeps the memory they took: CPython "
-                "returns freed small objects to its own heap, not to the OS.")
+    parts = x.get("index_parts")
+    if parts:
+        out += (f" The loaded index holds {parts['faiss_vectors_mib']} MiB of raw vectors (plus "
+                f"the HNSW graph), {parts['bm25_arrays_mib']} MiB of BM25 posting arrays "
+                f"({parts['vocabulary_terms']:,} terms) and {parts['article_section_texts_mib']}"
+                " MiB of section texts (answers quote them); keys carry no text or lemma list "
+                "(the postings are built by `bot build` and loaded as arrays).")
     b = x.get("load_breakdown")
     if b:
         steps = list(b["steps_mib"].items())
         deltas = ", ".join(f"{name} +{fmt(value - previous)}"
                            for (_, previous), (name, value) in zip(steps, steps[1:]))
         out += (f" Loading the index step by step in a process without the model (§3): "
-                f"{deltas} MiB (peak {fmt(b['peak_mib'])} MiB); the BM25 posting arrays "
-                f"themselves are {b['bm25_postings_arrays_mib']} MiB and the raw vectors "
-                f"{b['faiss_vectors_mib']} MiB — the rest is the Python objects of two JSON "
-                "parses. A format that loads without building them (section texts and "
-                "postings in arrays written at build time, lemma ids instead of strings) is "
-                "what would bring 100k under the budget.")
+                f"{deltas} MiB (peak {fmt(b['peak_mib'])} MiB).")
     out += (" A hot reload keeps the old and the new index in memory together, so it briefly "
             "needs the index part twice.")
     return out

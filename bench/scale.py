@@ -15,12 +15,13 @@ writes it). For each size:
     says which sizes were recombined, gives the extrapolated stage time (size / measured
     throughput) instead of a measured one, and the fidelity of the recombination on the sample
     (cosine to the true embedding, agreement of the lemma bags).
-  * index size on disk, in the real index format (vectors.faiss, keys.json, articles.json,
-    meta.json, a CURRENT pointer) so `KnowledgeIndex` loads it unchanged;
+  * index size on disk, in the real index format (written by
+    bot.knowledge.index.write_index_files, with a CURRENT pointer) so `KnowledgeIndex` loads it
+    unchanged;
   * resident memory (VmRSS and peak VmHWM from /proc/<pid>/status) of a fresh process that
     imports what the action server imports, loads the model and the index and answers every
     query (bench/_scale_worker.py); at the largest size, a second process without the model
-    loads the index step by step (keys.json, articles.json, FAISS, BM25) to say where the
+    loads the index step by step (keys.json, articles.json, FAISS, BM25 arrays) to say where the
     index's share of that memory goes;
   * engine query latency (KnowledgeBase.search: total and each stage) with the flat index and
     with HNSW (VectorIndex.build with flat_max = size vs 0), uncached and cached embedding,
@@ -158,26 +159,20 @@ def lemmatise(texts: List[str], langs: List[str]) -> List[List[str]]:
 # -- writing an index folder the way bot.knowledge.index.build_index does --------------------
 def write_index(folder: Path, records: List[Dict], articles: List[Dict], vectors: np.ndarray,
                 kind_index, settings, parts: Parts, size: int) -> Tuple[Path, int, float]:
-    from bot.knowledge.index import FORMAT_VERSION, POINTER
+    from bot.knowledge.index import POINTER, write_index_files
 
     started = time.perf_counter()
     build = folder / f"build-synthetic-{size}-{kind_index.kind}"
     build.mkdir(parents=True)
-    kind_index.save(build / "vectors.faiss")
-    keys = [{k: v for k, v in r.items() if k != "_parts"} for r in records]
-    (build / "keys.json").write_text(json.dumps(keys, ensure_ascii=False), "utf-8")
     article_records = [{
         "id": a["id"], "lang": a["lang"], "title": parts.texts[a["title_part"]],
         "topics": ["platforms"], "related": [], "reviewed": "2026-11-01",
         "sources": [{"title": "Synthetic benchmark corpus", "url": "https://example.org/",
                      "date": "2026-11"}],
         "sections": a["sections"]} for a in articles]
-    (build / "articles.json").write_text(json.dumps(article_records, ensure_ascii=False), "utf-8")
-    meta = {"format": FORMAT_VERSION, "fingerprint": f"synthetic-{size}",
-            "model": settings.model_name, "dimension": int(vectors.shape[1]),
-            "index_type": kind_index.kind, "keys": len(keys), "articles": len(articles),
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "synthetic": True}
-    (build / "meta.json").write_text(json.dumps(meta, indent=2), "utf-8")
+    write_index_files(build, records, article_records, kind_index, {
+        "fingerprint": f"synthetic-{size}", "model": settings.model_name,
+        "dimension": int(vectors.shape[1]), "synthetic": True})
     (folder / POINTER).write_text(build.name, encoding="utf-8")
     seconds = time.perf_counter() - started
     disk = sum(p.stat().st_size for p in build.iterdir())
@@ -387,7 +382,7 @@ def main() -> None:
                     "uncached": stage_summary(worker["uncached"]),
                     "cached": stage_summary(worker["cached"]),
                     "profile": worker["profile"],
-                    "retained": worker.get("retained"),
+                    "index_parts": worker.get("index_parts"),
                     "threads_paired": {
                         "default_threads": worker["threads"].get("default_threads"),
                         "default": stage_summary(worker["threads"]["default"]),

@@ -21,7 +21,9 @@ from typing import Dict, Iterator, List, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = Path(os.environ.get("AWEX_VAR_DIR", ROOT / "var"))
-RASA_BIN = VAR / "venv-rasa" / "bin" / "rasa"
+RASA_PYTHON = VAR / "venv-rasa" / "bin" / "python"
+# `rasa` started through this launcher: Rasa's check of action-server replies, compiled once.
+RASA_LAUNCHER = ROOT / "scripts" / "rasa_server.py"
 APP_PYTHON = VAR / "venv-app" / "bin" / "python"
 
 
@@ -93,7 +95,8 @@ class Stack:
             "actions": [str(APP_PYTHON), "-m", "rasa_sdk", "--actions", "actions",
                         "--port", str(self.ports.actions)],
             # No --enable-api: Rasa's HTTP API stays off; only the REST channel is served.
-            "rasa": [str(RASA_BIN), "run", "--model", str(VAR / "models" / "awex.tar.gz"),
+            "rasa": [str(RASA_PYTHON), str(RASA_LAUNCHER), "run",
+                     "--model", str(VAR / "models" / "awex.tar.gz"),
                      "--interface", "127.0.0.1", "--port", str(self.ports.rasa),
                      "--endpoints", self.environment().get("RASA_ENDPOINTS", "endpoints.yml"),
                      "--credentials", "credentials.yml"],

@@ -8,6 +8,7 @@ so French leans on the lexical side. The same fused score ranks articles and gat
 from __future__ import annotations
 
 import json
+import zipfile
 import logging
 import threading
 import time
@@ -81,13 +82,17 @@ class KnowledgeIndex:
         self.path = path
         try:
             meta = read_meta(path)
-            self.keys: List[Dict] = json.loads((path / "keys.json").read_text("utf-8"))
-            articles = json.loads((path / "articles.json").read_text("utf-8"))
         except (OSError, ValueError) as exc:
             raise IndexError_(f"the index at {path} is unreadable ({exc}); run `bot build`")
         if meta.get("format") != FORMAT_VERSION:
             raise IndexError_(f"the index at {path} has format {meta.get('format')}, this code "
                               f"reads {FORMAT_VERSION}; run `bot build`")
+        try:
+            self.keys: List[Dict] = json.loads((path / "keys.json").read_text("utf-8"))
+            articles = json.loads((path / "articles.json").read_text("utf-8"))
+            self.bm25 = BM25.load(path)
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+            raise IndexError_(f"the index at {path} is unreadable ({exc}); run `bot build`")
         if meta.get("model") != settings.model_name:
             raise IndexError_(
                 f"the index at {path} was built with the model '{meta.get('model')}' but "
@@ -98,9 +103,10 @@ class KnowledgeIndex:
             self.vectors = VectorIndex.load(path / "vectors.faiss", meta["index_type"])
         except Exception as exc:  # faiss raises RuntimeError with its own text
             raise IndexError_(f"the vector file in {path} is corrupt ({exc}); run `bot build`")
-        if self.vectors.size != len(self.keys):
-            raise IndexError_(f"the index at {path} has {self.vectors.size} vectors for "
-                              f"{len(self.keys)} keys; run `bot build`")
+        if not self.vectors.size == self.bm25.size == len(self.keys):
+            raise IndexError_(f"the index at {path} has {self.vectors.size} vectors and "
+                              f"{self.bm25.size} lexical entries for {len(self.keys)} keys; "
+                              "run `bot build`")
         self.articles = {(a["id"], a["lang"]): a for a in articles}
         self.article_ids = sorted({a["id"] for a in articles})
         self._id_position = {aid: i for i, aid in enumerate(self.article_ids)}
@@ -111,11 +117,6 @@ class KnowledgeIndex:
             if key["kind"] == "section":
                 by_article.setdefault((key["id"], key["lang"]), []).append(position)
         self.section_keys = {k: np.array(v, np.int64) for k, v in by_article.items()}
-        self.bm25 = BM25([k["terms"] for k in self.keys])
-        # Serving needs only where each key points; dropping the key texts and lemma lists
-        # once BM25 holds its postings saves most of the index's memory at scale.
-        self.keys = [{"kind": k["kind"], "id": k["id"], "lang": k["lang"],
-                      "section": k["section"]} for k in self.keys]
         self.embedder = embedder or Embedder(settings.model_name)
 
     def title(self, article_id: str, lang: str) -> str:

@@ -19,12 +19,12 @@ from typing import Callable, Dict, List, Optional
 import numpy as np
 
 from bot.knowledge.articles import Article, Corpus, load_corpus
-from bot.knowledge.lexical import lemmas
+from bot.knowledge.lexical import BM25, lemmas
 from bot.knowledge.vectors import Embedder, EmbeddingCache, VectorIndex
 from bot.settings import Settings
 
 # Bump when the index layout or the key texts change, so old indexes are rebuilt.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 POINTER = "CURRENT"
 
 
@@ -131,15 +131,9 @@ def build_index(settings: Settings, force: bool = False, progress: bool = False,
     tmp = target.with_name(target.name + ".partial")
     tmp.mkdir(parents=True)
     try:
-        index.save(tmp / "vectors.faiss")
-        (tmp / "keys.json").write_text(json.dumps(records, ensure_ascii=False), "utf-8")
-        (tmp / "articles.json").write_text(
-            json.dumps([_article_record(a) for a in articles], ensure_ascii=False), "utf-8")
-        meta = {"format": FORMAT_VERSION, "fingerprint": fingerprint,
-                "model": settings.model_name, "dimension": int(vectors.shape[1]),
-                "index_type": index.kind, "keys": len(records), "articles": len(articles),
-                "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
-        (tmp / "meta.json").write_text(json.dumps(meta, indent=2), "utf-8")
+        write_index_files(tmp, records, [_article_record(a) for a in articles], index, {
+            "fingerprint": fingerprint, "model": settings.model_name,
+            "dimension": int(vectors.shape[1])})
         os.rename(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -149,6 +143,26 @@ def build_index(settings: Settings, force: bool = False, progress: bool = False,
     return BuildReport("built", fingerprint, target, keys=len(records),
                        embedded=len(missing), reused=len(records) - len(missing),
                        seconds=time.perf_counter() - started)
+
+
+def write_index_files(folder: Path, records: List[Dict], article_records: List[Dict],
+                      index: VectorIndex, meta: Dict) -> None:
+    """Write one index build: vectors, where each key points, BM25 postings, articles, meta.
+
+    Key texts and lemma lists are not kept: serving needs only where each key points, and
+    the BM25 postings are saved as arrays, so a server loads them without rebuilding them.
+    """
+    index.save(folder / "vectors.faiss")
+    keys = [{"kind": r["kind"], "id": r["id"], "lang": r["lang"], "section": r["section"]}
+            for r in records]
+    (folder / "keys.json").write_text(json.dumps(keys, ensure_ascii=False), "utf-8")
+    BM25([r["terms"] for r in records]).save(folder)
+    (folder / "articles.json").write_text(json.dumps(article_records, ensure_ascii=False),
+                                          "utf-8")
+    meta = {"format": FORMAT_VERSION, **meta, "index_type": index.kind, "keys": len(records),
+            "articles": len(article_records),
+            "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+    (folder / "meta.json").write_text(json.dumps(meta, indent=2), "utf-8")
 
 
 def _article_record(article: Article) -> Dict:

@@ -10,10 +10,12 @@ gold set gave them a weight of 0, so they are not loaded (see README, "Retrieval
 from __future__ import annotations
 
 import difflib
+import json
 import math
 import threading
 import unicodedata
 from collections import Counter, defaultdict
+from pathlib import Path
 from typing import Dict, Iterable, List, Sequence, Tuple
 
 import numpy as np
@@ -63,35 +65,83 @@ def lemmas(texts: Sequence[str], lang: str) -> List[List[str]]:
 
 
 class BM25:
-    """Okapi BM25 over pre-tokenised keys, with an inverted index so a query costs O(postings)."""
+    """Okapi BM25 over pre-tokenised keys, with an inverted index so a query costs O(postings).
+
+    The postings are three flat arrays (CSR layout: each term's slice of key ids and counts),
+    built once by `bot build` and saved beside the index, so loading a 100k-key index reads
+    arrays instead of re-parsing every key's lemma list (memory at scale, docs/bench).
+    """
+
+    FILES = ("lexical.npz", "vocabulary.json")
 
     def __init__(self, documents: Sequence[Sequence[str]], k1: float = 1.4, b: float = 0.6):
-        self.k1, self.b = k1, b
-        self.size = len(documents)
-        lengths = np.array([len(d) for d in documents], dtype=np.float32)
-        self.avg_length = float(lengths.mean()) if self.size else 0.0
         postings: Dict[str, List[Tuple[int, int]]] = defaultdict(list)
         for doc_id, doc in enumerate(documents):
             for term, count in Counter(doc).items():
                 postings[term].append((doc_id, count))
+        vocabulary = sorted(postings)
+        sizes = np.array([len(postings[t]) for t in vocabulary], dtype=np.int64)
+        offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        flat = [pair for term in vocabulary for pair in postings[term]]
+        doc_ids = np.array([d for d, _ in flat], dtype=np.int32)
+        counts = np.array([c for _, c in flat], dtype=np.float32)
+        lengths = np.array([len(d) for d in documents], dtype=np.float32)
+        self._setup(vocabulary, offsets, doc_ids, counts, lengths, k1, b)
+
+    @classmethod
+    def load(cls, folder: Path, k1: float = 1.4, b: float = 0.6) -> "BM25":
+        """Read the arrays `save` wrote; ValueError if they are missing or inconsistent."""
+        with np.load(folder / cls.FILES[0], allow_pickle=False) as arrays:
+            offsets, doc_ids = arrays["offsets"], arrays["doc_ids"]
+            counts, lengths = arrays["counts"], arrays["lengths"]
+        vocabulary = json.loads((folder / cls.FILES[1]).read_text("utf-8"))
+        if len(offsets) != len(vocabulary) + 1 or offsets[-1] != len(doc_ids) \
+                or len(doc_ids) != len(counts):
+            raise ValueError("the lexical index files do not match each other")
+        bm25 = cls.__new__(cls)
+        bm25._setup(vocabulary, offsets, doc_ids, counts, lengths, k1, b)
+        return bm25
+
+    def save(self, folder: Path) -> None:
+        np.savez(folder / self.FILES[0], offsets=self._offsets, doc_ids=self._doc_ids,
+                 counts=self._counts, lengths=self._lengths)
+        (folder / self.FILES[1]).write_text(json.dumps(self._vocabulary, ensure_ascii=False),
+                                            "utf-8")
+
+    def _setup(self, vocabulary: List[str], offsets: np.ndarray, doc_ids: np.ndarray,
+               counts: np.ndarray, lengths: np.ndarray, k1: float, b: float) -> None:
+        self.k1, self.b = k1, b
+        self.size = len(lengths)
+        self._vocabulary = list(vocabulary)
+        self._term_ids = {term: i for i, term in enumerate(self._vocabulary)}
+        self._offsets, self._doc_ids, self._counts, self._lengths = (
+            offsets, doc_ids, counts, lengths)
+        self.avg_length = float(lengths.mean()) if self.size else 0.0
         self.norm = k1 * (1 - b + b * lengths / max(self.avg_length, 1e-9))
-        self.postings = {
-            term: (np.array([d for d, _ in p], dtype=np.int64),
-                   np.array([c for _, c in p], dtype=np.float32))
-            for term, p in postings.items()
-        }
-        self.idf = {term: math.log(1 + (self.size - len(p[0]) + 0.5) / (len(p[0]) + 0.5))
-                    for term, p in self.postings.items()}
-        self._vocabulary = sorted(self.postings)
+        frequencies = np.diff(offsets).astype(np.float64)
+        self.idf = np.log(1 + (self.size - frequencies + 0.5) / (frequencies + 0.5))
         self._by_initial: Dict[str, List[str]] = defaultdict(list)
         for term in self._vocabulary:
             self._by_initial[term[0]].append(term)
+
+    @property
+    def nbytes(self) -> int:
+        """Memory of the posting arrays (benchmarks report it)."""
+        return int(self._offsets.nbytes + self._doc_ids.nbytes + self._counts.nbytes)
+
+    def postings(self, term: str) -> Tuple[np.ndarray, np.ndarray]:
+        """Key ids containing the term and how often (empty arrays for an unknown term)."""
+        i = self._term_ids.get(term)
+        if i is None:
+            return self._doc_ids[:0], self._counts[:0]
+        start, end = self._offsets[i], self._offsets[i + 1]
+        return self._doc_ids[start:end], self._counts[start:end]
 
     def correct(self, terms: Iterable[str]) -> List[str]:
         """Replace unknown words of 5+ letters by the closest known word, if one is close."""
         corrected = []
         for term in terms:
-            if term in self.postings or len(term) < 5:
+            if term in self._term_ids or len(term) < 5:
                 corrected.append(term)
                 continue
             close = difflib.get_close_matches(term, self._by_initial.get(term[0], []), n=1,
@@ -111,12 +161,14 @@ class BM25:
         unknown_idf = math.log(1 + (self.size + 0.5) / 0.5)
         total = 0.0
         for term in set(terms):
-            if term not in self.postings:
+            i = self._term_ids.get(term)
+            if i is None:
                 total += unknown_idf
                 continue
-            total += self.idf[term]
-            doc_ids, counts = self.postings[term]
+            idf = float(self.idf[i])
+            total += idf
+            doc_ids, counts = self.postings(term)
             tf = counts * (self.k1 + 1) / (counts + self.norm[doc_ids])
-            scores[doc_ids] += self.idf[term] * tf
-            covered[doc_ids] += self.idf[term]
+            scores[doc_ids] += idf * tf
+            covered[doc_ids] += idf
         return scores, covered / total if total else covered

@@ -73,6 +73,12 @@ def test_hot_reload_and_corrupt_index_keeps_previous(kb, knowledge_env):
     assert kb.search("Combien coûte Tmall Global ?", "fr").answer.text == after
     assert kb.index().path == serving and "corrupt" in kb.last_error
 
+    (report.path / "vectors.faiss").unlink()
+    report = build_index(knowledge_env, force=True)
+    (report.path / "lexical.npz").write_bytes(b"garbage")
+    assert kb.search("Combien coûte Tmall Global ?", "fr").answer.text == after
+    assert kb.index().path == serving and "unreadable" in kb.last_error
+
 
 def test_model_mismatch_is_refused_with_clear_message(kb, knowledge_env, monkeypatch):
     monkeypatch.setenv("AWEX_EMBEDDING_MODEL", "some-other-model")

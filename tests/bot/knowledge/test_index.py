@@ -7,6 +7,7 @@ import time
 import pytest
 
 from bot.knowledge.index import build_index, current_path, read_meta
+from bot.knowledge.lexical import BM25
 from bot.settings import Settings
 
 
@@ -52,9 +53,17 @@ def test_approximate_index_above_the_flat_limit(knowledge_env: Settings, monkeyp
     assert read_meta(report.path)["index_type"] == "hnsw"
 
 
-def test_index_records_keys_with_lemmas(knowledge_env: Settings):
+def test_index_saves_lemma_postings_and_keys_without_texts(knowledge_env: Settings):
+    """Keys say only where they point; the BM25 postings (folded lemmas) are saved as arrays
+    that a server loads as they are."""
     report = build_index(knowledge_env)
     keys = json.loads((report.path / "keys.json").read_text("utf-8"))
-    french = next(k for k in keys if k["lang"] == "fr" and k["kind"] == "section"
-                  and "caution" in k["text"])
-    assert "caution" in french["terms"] and "coute" in " ".join(french["terms"]) or "couter" in french["terms"]
+    assert keys and all(set(k) == {"kind", "id", "lang", "section"} for k in keys)
+    bm25 = BM25.load(report.path)
+    assert bm25.size == len(keys)
+    with_caution = [keys[i] for i in bm25.postings("caution")[0]]
+    assert any(k["lang"] == "fr" and k["kind"] == "section" for k in with_caution)
+    assert any(len(bm25.postings(form)[0]) for form in ("cout", "couter", "coute"))
+    assert len(bm25.postings("coût")[0]) == 0  # accents are folded away
+
+
