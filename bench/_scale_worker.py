@@ -71,8 +71,9 @@ def load_breakdown(index_dir: Path) -> dict:
 
     path = current_path(index_dir)
     steps = {"python + numpy + faiss": rss()}
-    keys = json.loads((path / "keys.json").read_text("utf-8"))
-    steps["keys.json parsed"] = rss()
+    with np.load(path / "keys.npz") as arrays:
+        keys = arrays["article"]
+    steps["keys.npz read"] = rss()
     articles = json.loads((path / "articles.json").read_text("utf-8"))
     steps["articles.json parsed"] = rss()
     vectors = faiss.read_index(str(path / "vectors.faiss"))
@@ -153,7 +154,7 @@ def main() -> None:
 
         profile_rows = top_entries(profiler, sort="tottime", limit=15)
     out = {"rss_mib_by_stage": stages, "index_load_s": round(load_s, 2),
-           "keys": len(index.keys), "vector_index": index.vectors.kind,
+           "keys": index.size, "vector_index": index.vectors.kind,
            "uncached": uncached, "cached": cached, "top_articles": tops,
            "profile": profile_rows, "index_parts": parts, "threads": threads}
     print("RESULT " + json.dumps(out), flush=True)

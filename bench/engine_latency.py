@@ -82,7 +82,7 @@ def main() -> None:
 
     data = header("engine_latency", args.quick, load.result())
     data.update({
-        "index": {"path": str(index.path), "keys": len(index.keys),
+        "index": {"path": str(index.path), "keys": index.size,
                   "articles": len(index.article_ids), "vector_index": index.vectors.kind,
                   "model": index.meta.get("model")},
         "queries": count, "gold_questions": len(gold),

@@ -21,7 +21,7 @@ writes it). For each size:
   * resident memory (VmRSS and peak VmHWM from /proc/<pid>/status) of a fresh process that
     imports what the action server imports, loads the model and the index and answers every
     query (bench/_scale_worker.py); at the largest size, a second process without the model
-    loads the index step by step (keys.json, articles.json, FAISS, BM25 arrays) to say where the
+    loads the index step by step (keys.npz, articles.json, FAISS, BM25 arrays) to say where the
     index's share of that memory goes;
   * engine query latency (KnowledgeBase.search: total and each stage) with the flat index and
     with HNSW (VectorIndex.build with flat_max = size vs 0), uncached and cached embedding,

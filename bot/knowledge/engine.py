@@ -88,9 +88,12 @@ class KnowledgeIndex:
             raise IndexError_(f"the index at {path} has format {meta.get('format')}, this code "
                               f"reads {FORMAT_VERSION}; run `bot build`")
         try:
-            self.keys: List[Dict] = json.loads((path / "keys.json").read_text("utf-8"))
+            with np.load(path / "keys.npz", allow_pickle=False) as keys:
+                key_record, self.key_section = keys["article"], keys["section"]
             articles = json.loads((path / "articles.json").read_text("utf-8"))
             self.bm25 = BM25.load(path)
+            if len(key_record) and not 0 <= key_record.min() <= key_record.max() < len(articles):
+                raise ValueError("keys point outside articles.json")
         except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
             raise IndexError_(f"the index at {path} is unreadable ({exc}); run `bot build`")
         if meta.get("model") != settings.model_name:
@@ -103,20 +106,23 @@ class KnowledgeIndex:
             self.vectors = VectorIndex.load(path / "vectors.faiss", meta["index_type"])
         except Exception as exc:  # faiss raises RuntimeError with its own text
             raise IndexError_(f"the vector file in {path} is corrupt ({exc}); run `bot build`")
-        if not self.vectors.size == self.bm25.size == len(self.keys):
+        self.size = len(key_record)
+        if not self.vectors.size == self.bm25.size == self.size == len(self.key_section):
             raise IndexError_(f"the index at {path} has {self.vectors.size} vectors and "
-                              f"{self.bm25.size} lexical entries for {len(self.keys)} keys; "
+                              f"{self.bm25.size} lexical entries for {self.size} keys; "
                               "run `bot build`")
         self.articles = {(a["id"], a["lang"]): a for a in articles}
         self.article_ids = sorted({a["id"] for a in articles})
         self._id_position = {aid: i for i, aid in enumerate(self.article_ids)}
-        self.key_article = np.array([self._id_position[k["id"]] for k in self.keys], np.int64)
+        # Where each key points, as arrays rather than one object per key (memory at scale).
+        record_article = np.array([self._id_position[a["id"]] for a in articles], np.int64)
+        self.key_article = record_article[key_record]
         # Key positions of each article's sections, to pick the answer without a full scan.
-        by_article: Dict[Tuple[str, str], List[int]] = {}
-        for position, key in enumerate(self.keys):
-            if key["kind"] == "section":
-                by_article.setdefault((key["id"], key["lang"]), []).append(position)
-        self.section_keys = {k: np.array(v, np.int64) for k, v in by_article.items()}
+        by_record: Dict[int, List[int]] = {}
+        for position in np.flatnonzero(self.key_section >= 0).tolist():
+            by_record.setdefault(int(key_record[position]), []).append(position)
+        self.section_keys = {(articles[r]["id"], articles[r]["lang"]): np.array(v, np.int64)
+                             for r, v in by_record.items()}
         self.embedder = embedder or Embedder(settings.model_name)
 
     def title(self, article_id: str, lang: str) -> str:
@@ -137,7 +143,7 @@ class KnowledgeIndex:
         start = time.perf_counter()
         vector = self.embedder.embed_query(query)
         embedded = time.perf_counter()
-        scores = np.zeros(len(self.keys), dtype=np.float32)
+        scores = np.zeros(self.size, dtype=np.float32)
         cosines, ids = self.vectors.search(vector, depth)
         scores[ids] = np.maximum(cosines, 0.0)
         if timings is not None:
@@ -176,10 +182,10 @@ class KnowledgeIndex:
         # Single-retriever modes exist to measure what each retriever brings (bot eval).
         wd, wl = {"dense": (1.0, 0.0), "lexical": (0.0, 1.0)}.get(
             mode, (tuning.dense_weight[lang], tuning.lexical_weight[lang]))
-        dense = self._dense(query, depth, timings) if wd else np.zeros(len(self.keys), np.float32)
+        dense = self._dense(query, depth, timings) if wd else np.zeros(self.size, np.float32)
         start = time.perf_counter()
         lexical = (self._lexical(query, lang, tuning.lexical_saturation) if wl
-                   else np.zeros(len(self.keys), np.float32))
+                   else np.zeros(self.size, np.float32))
         timings["lexical"] = time.perf_counter() - start
         start = time.perf_counter()
         fused_keys = wd * dense + wl * lexical
@@ -220,7 +226,7 @@ class KnowledgeIndex:
             article = self.articles[(article_id, "en" if lang == "fr" else "fr")]
         positions = self.section_keys[(article_id, article["lang"])]
         best = positions[int(np.argmax(fused_keys[positions]))]
-        section = article["sections"][self.keys[best]["section"]]
+        section = article["sections"][int(self.key_section[best])]
         related = [(rid, self.title(rid, lang)) for rid in article["related"]
                    if any((rid, l) in self.articles for l in ("fr", "en"))][:3]
         return Answer(

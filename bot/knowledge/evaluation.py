@@ -109,7 +109,7 @@ def _raw_scores(index: KnowledgeIndex, gold: Sequence[GoldQuestion]):
     dense, bm25, coverage = [], [], []
     for q in gold:
         query = index.expand_follow_up(q.text, q.lang, q.previous)
-        dense.append(index._dense(query, depth=len(index.keys)))
+        dense.append(index._dense(query, depth=index.size))
         raw, covered = index.lexical_raw(query, q.lang)
         bm25.append(raw)
         coverage.append(covered)

@@ -24,7 +24,7 @@ from bot.knowledge.vectors import Embedder, EmbeddingCache, VectorIndex
 from bot.settings import Settings
 
 # Bump when the index layout or the key texts change, so old indexes are rebuilt.
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 POINTER = "CURRENT"
 
 
@@ -149,13 +149,16 @@ def write_index_files(folder: Path, records: List[Dict], article_records: List[D
                       index: VectorIndex, meta: Dict) -> None:
     """Write one index build: vectors, where each key points, BM25 postings, articles, meta.
 
-    Key texts and lemma lists are not kept: serving needs only where each key points, and
-    the BM25 postings are saved as arrays, so a server loads them without rebuilding them.
+    Key texts and lemma lists are not kept: serving needs only where each key points (two
+    integer arrays: its article record in articles.json, its section or -1 for an example
+    question), and the BM25 postings are saved as arrays, so a server loads them as they are.
     """
     index.save(folder / "vectors.faiss")
-    keys = [{"kind": r["kind"], "id": r["id"], "lang": r["lang"], "section": r["section"]}
-            for r in records]
-    (folder / "keys.json").write_text(json.dumps(keys, ensure_ascii=False), "utf-8")
+    record_of = {(a["id"], a["lang"]): i for i, a in enumerate(article_records)}
+    np.savez(folder / "keys.npz",
+             article=np.array([record_of[(r["id"], r["lang"])] for r in records], np.int32),
+             section=np.array([r["section"] if r["kind"] == "section" else -1
+                               for r in records], np.int32))
     BM25([r["terms"] for r in records]).save(folder)
     (folder / "articles.json").write_text(json.dumps(article_records, ensure_ascii=False),
                                           "utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import time
 
+import numpy as np
 import pytest
 
 from bot.knowledge.index import build_index, current_path, read_meta
@@ -57,12 +58,15 @@ def test_index_saves_lemma_postings_and_keys_without_texts(knowledge_env: Settin
     """Keys say only where they point; the BM25 postings (folded lemmas) are saved as arrays
     that a server loads as they are."""
     report = build_index(knowledge_env)
-    keys = json.loads((report.path / "keys.json").read_text("utf-8"))
-    assert keys and all(set(k) == {"kind", "id", "lang", "section"} for k in keys)
+    articles = json.loads((report.path / "articles.json").read_text("utf-8"))
+    with np.load(report.path / "keys.npz") as keys:
+        article, section = keys["article"], keys["section"]
+    assert len(article) == len(section) == report.keys == 18
+    assert set(section) >= {-1, 0} and all(0 <= a < len(articles) for a in article)
     bm25 = BM25.load(report.path)
-    assert bm25.size == len(keys)
-    with_caution = [keys[i] for i in bm25.postings("caution")[0]]
-    assert any(k["lang"] == "fr" and k["kind"] == "section" for k in with_caution)
+    assert bm25.size == report.keys
+    with_caution = bm25.postings("caution")[0]
+    assert any(articles[article[i]]["lang"] == "fr" and section[i] >= 0 for i in with_caution)
     assert any(len(bm25.postings(form)[0]) for form in ("cout", "couter", "coute"))
     assert len(bm25.postings("coût")[0]) == 0  # accents are folded away
 
