@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import proc_status  # noqa: E402
+from common import proc_status, torch_default_threads  # noqa: E402
 
 
 def rss() -> float:
@@ -46,16 +46,17 @@ def paired_threads(kb, index, queries) -> dict:
     alternating query by query so both see the same machine load."""
     import torch
 
-    default = torch.get_num_threads()
-    out = {default: [], 1: []}
+    shipped, default = torch.get_num_threads(), torch_default_threads()
+    out = {"default": [], "one": []}
     for q in queries:
-        for n in out:
+        for label, n in (("default", default), ("one", 1)):
             torch.set_num_threads(n)
             index.embedder.clear_cache()
             result = kb.search(q["text"], q["lang"])
-            out[n].append({k: round(1000 * v, 3) for k, v in result.timings.items()})
-    torch.set_num_threads(default)
-    return {"default_threads": default, "default": out[default], "one": out[1]}
+            out[label].append({k: round(1000 * v, 3) for k, v in result.timings.items()})
+    torch.set_num_threads(shipped)
+    return {"default_threads": default, "shipped_threads": shipped, "default": out["default"],
+            "one": out["one"]}
 
 
 def load_breakdown(index_dir: Path) -> dict:

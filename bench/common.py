@@ -36,6 +36,11 @@ RESERVED_PORTS = {5005, 5055, 8080, 15005, 15055, 18080, 15105, 15106, 15155,
                   25005, 25055, 28080}
 
 
+def torch_default_threads() -> int:
+    """The thread count torch picks by default here: one per core available to the process."""
+    return len(os.sched_getaffinity(0))
+
+
 def _terminate(signum, _frame) -> None:
     raise SystemExit(128 + signum)
 

@@ -26,7 +26,8 @@ import time
 from collections import Counter
 from typing import Dict, List
 
-from common import GOLD, LoadSampler, header, parse_args, say, store, summary
+from common import (GOLD, LoadSampler, header, parse_args, say, store, summary,
+                    torch_default_threads)
 
 STAGES = ("embedding", "dense_search", "lexical", "fusion", "total")
 
@@ -61,7 +62,10 @@ def main() -> None:
     kb.warm_up()
     load_seconds = time.perf_counter() - started
     index = kb.index()
-    default_threads = torch.get_num_threads()
+    # Torch's own default (one thread per core), compared with one thread, whatever the
+    # shipped setting (AWEX_QUERY_THREADS, which the main passes use) is.
+    shipped_threads = torch.get_num_threads()
+    default_threads = torch_default_threads()
     with LoadSampler() as load:
         say(f"uncached: {count} queries, cache cleared before each")
         uncached = run_pass(kb, queries, clear_cache=True)
@@ -71,14 +75,14 @@ def main() -> None:
         cached = run_pass(kb, queries, clear_cache=False)
         pairs = 30 if args.quick else 135
         say(f"uncached, torch {default_threads} threads vs 1 thread alternately: {pairs} pairs")
-        threads = {default_threads: [], 1: []}
+        threads = {"default": [], "one": []}
         for q in queries[:pairs]:
-            for n in threads:
+            for label, n in (("default", default_threads), ("one", 1)):
                 torch.set_num_threads(n)
-                threads[n].append(run_pass(kb, [q], clear_cache=True))
-        torch.set_num_threads(default_threads)
-        default_run, single = ({s: [v for r in threads[n] for v in r[s]] for s in STAGES}
-                               for n in (default_threads, 1))
+                threads[label].append(run_pass(kb, [q], clear_cache=True))
+        torch.set_num_threads(shipped_threads)
+        default_run, single = ({s: [v for r in threads[label] for v in r[s]] for s in STAGES}
+                               for label in ("default", "one"))
 
     data = header("engine_latency", args.quick, load.result())
     data.update({
@@ -88,6 +92,7 @@ def main() -> None:
         "queries": count, "gold_questions": len(gold),
         "load_and_warm_up_seconds": round(load_seconds, 2),
         "torch_threads_default": default_threads,
+        "torch_threads_shipped": shipped_threads,
         "statuses": uncached["_statuses"],
         "uncached": {s: summary(uncached[s]) for s in STAGES},
         "cached": {s: summary(cached[s]) for s in STAGES},

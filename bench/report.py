@@ -501,7 +501,8 @@ def engine_section(engine: Dict) -> List[str]:
            f"({engine['index']['vector_index']} FAISS index, {engine['index']['model']}); "
            f"{engine['queries']} queries = the {engine['gold_questions']} gold questions repeated; "
            f"outcomes {engine['statuses']}. Model and index load + warm-up: "
-           f"{engine['load_and_warm_up_seconds']} s.", "",
+           f"{engine['load_and_warm_up_seconds']} s. Torch threads for the query embedding: "
+           f"{engine.get('torch_threads_shipped', '—')} (AWEX_QUERY_THREADS, as shipped).", "",
            "| stage | uncached p50 | p95 | p99 | n | cached p50 | p95 | p99 | n |",
            "|---|---|---|---|---|---|---|---|---|"]
     for stage in ("embedding", "dense_search", "lexical", "fusion", "total"):

@@ -61,6 +61,11 @@ class Settings:
     tuning_path: Path
     flat_index_max: int
     stale_after_months: int
+    # Torch threads for embedding questions in a serving process. 1: the action server shares
+    # the cores with Rasa and the web app, and with more threads than free cores a query
+    # stalls (docs/bench/report.md: p95 ~500 ms with 2 threads under load, ~50 ms with 1).
+    # 0 keeps torch's default (one per core).
+    query_threads: int
     rasa_url: str
     action_server_port: int
     web_port: int
@@ -89,6 +94,7 @@ class Settings:
             # Exact search is fast enough up to this many vectors; above it an HNSW graph.
             flat_index_max=int(env.get("AWEX_FLAT_INDEX_MAX", "20000")),
             stale_after_months=int(env.get("AWEX_STALE_AFTER_MONTHS", "12")),
+            query_threads=int(env.get("AWEX_QUERY_THREADS", "1")),
             rasa_url=env.get("RASA_URL", "http://127.0.0.1:5005"),
             action_server_port=int(env.get("ACTION_SERVER_PORT", "5055")),
             web_port=int(env.get("WEB_PORT", "8080")),

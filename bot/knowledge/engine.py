@@ -268,7 +268,8 @@ class KnowledgeBase:
         self._tuning: Optional[RetrievalTuning] = None
         self._checked_at = 0.0
         self._lock = threading.Lock()
-        self._embedder = Embedder(self.settings.model_name)
+        self._embedder = Embedder(self.settings.model_name,
+                                  threads=self.settings.query_threads)
         self.last_error: Optional[str] = None
         self._failed_target: Optional[Path] = None
 

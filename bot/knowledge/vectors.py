@@ -33,8 +33,12 @@ def resolve_model_path(model_name: str) -> str:
 class Embedder:
     """A sentence-transformers model, loaded once per process, with a small query cache."""
 
-    def __init__(self, model_name: str, cache_size: int = 2048):
+    def __init__(self, model_name: str, cache_size: int = 2048, threads: int = 0):
+        """threads: torch threads for this process once the model is loaded (0: torch's
+        default). Serving processes set it (Settings.query_threads); builds keep the default."""
         self.model_name = model_name
+        self.threads = threads
+        self._threads_set = False
         self._cache: "OrderedDict[str, np.ndarray]" = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -47,7 +51,13 @@ class Embedder:
 
                 _MODELS[self.model_name] = SentenceTransformer(
                     resolve_model_path(self.model_name), device="cpu")
-            return _MODELS[self.model_name]
+            model = _MODELS[self.model_name]
+        if self.threads and not self._threads_set:
+            import torch
+
+            torch.set_num_threads(self.threads)
+            self._threads_set = True
+        return model
 
     @property
     def dimension(self) -> int:
