@@ -48,18 +48,24 @@ def answer_text(tracker: Tracker) -> str:
     return text
 
 
-def extract_answer(slot: str, tracker: Tracker,
-                   parser: Callable[[str], Optional[Any]]) -> Dict[Text, Any]:
-    """Fill `slot` only when it is the one being asked; see the module docstring."""
+def extract_answer(slot: str, tracker: Tracker, parser: Callable[[str], Optional[Any]],
+                   attempted: Optional[Callable[[str], bool]] = None) -> Dict[Text, Any]:
+    """Fill `slot` only when it is the one being asked; see the module docstring.
+
+    `attempted` tells an invalid answer from a digression whatever the intent: a mistyped
+    e-mail address is asked again even when NLU reads it as a question (contact details are
+    examples of no intent).
+    """
     if tracker.get_slot("requested_slot") != slot:
         return {}
     intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
     if intent in COMMANDS:
         return {}
-    value = parser(answer_text(tracker))
+    text = answer_text(tracker)
+    value = parser(text)
     if value is not None:
         return {slot: value}
-    if intent in DIGRESSIONS:
+    if intent in DIGRESSIONS and not (attempted and attempted(text)):
         return {}
     return {slot: INVALID}
 
@@ -133,11 +139,22 @@ class ActionGiveAssessment(Action):
 
 
 class ActionResetAssessment(Action):
-    """Clears the answers so the form starts again from the first question."""
+    """Runs before every start of the form: clears the answers when the check starts afresh.
+
+    Starts afresh after a finished check (every answer filled: without the reset the form would
+    give the old result again) or when the user says so ("recommencer", "start over", mid-form
+    or after a stop); "reprendre le bilan" or the button after a stop resumes at the first
+    unanswered question. Only slots that hold a value are cleared, so a first start adds no
+    events. The last result (assessment_result) is kept until a new one replaces it.
+    """
 
     def name(self) -> Text:
         return "action_reset_assessment"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        return [SlotSet(slot, None) for slot in ASSESSMENT_SLOTS + ["requested_slot"]]
+        finished = all(tracker.get_slot(slot) is not None for slot in ASSESSMENT_SLOTS)
+        text = (tracker.latest_message or {}).get("text") or ""
+        cleared = ASSESSMENT_SLOTS if finished or answers.asks_restart(text) else []
+        return [SlotSet(slot, None) for slot in cleared + ["requested_slot"]
+                if tracker.get_slot(slot) is not None]

@@ -53,10 +53,11 @@ class ValidateHandoffForm(FormValidationAction):
         return extract_answer("lead_company", tracker, answers.valid_name)
 
     async def extract_lead_email(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        return extract_answer("lead_email", tracker, answers.valid_email)
+        return extract_answer("lead_email", tracker, answers.valid_email,
+                              answers.looks_like_email)
 
     async def extract_lead_phone(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        return extract_answer("lead_phone", tracker, _phone)
+        return extract_answer("lead_phone", tracker, _phone, answers.looks_like_phone)
 
     async def extract_lead_consent(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
         return extract_answer("lead_consent", tracker, answers.parse_yes_no)

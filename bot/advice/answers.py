@@ -86,6 +86,12 @@ def parse_yes_no(text: str, allow_pending: bool = False) -> Optional[Any]:
     return None
 
 
+def asks_restart(text: str) -> bool:
+    """Whether the user asks to take the check again from the first question ("on
+    recommence", "start over"), rather than to resume it ("reprendre le bilan")."""
+    return _contains(fold(text), vocabulary()["restart"])
+
+
 EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 PHONE = re.compile(r"^\+?[0-9 ()./-]{8,20}$")
 
@@ -98,6 +104,16 @@ def valid_email(text: str) -> Optional[str]:
 def valid_phone(text: str) -> Optional[str]:
     text = text.strip()
     return text if PHONE.match(text) and sum(c.isdigit() for c in text) >= 8 else None
+
+
+def looks_like_email(text: str) -> bool:
+    """An attempt at an e-mail address, valid or not ("marie@example", "marie(at)example.be")."""
+    return bool(re.search(r"@|\(at\)|\[at\]", text, re.I))
+
+
+def looks_like_phone(text: str) -> bool:
+    """An attempt at a phone number, valid or not (at least 5 digits)."""
+    return sum(c.isdigit() for c in text) >= 5
 
 
 def valid_name(text: str, max_length: int = 120) -> Optional[str]:

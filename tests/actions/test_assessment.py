@@ -71,7 +71,37 @@ def test_result_says_level_reasons_channels_and_todos(dispatcher, monkeypatch):
     assert events[0]["name"] == "assessment_result" and events[0]["value"]["level"] == "conditions"
 
 
-def test_reset_clears_every_answer(dispatcher):
-    events = run(ActionResetAssessment(), dispatcher, make_tracker())
-    assert SlotSet("product_category", None) in events
-    assert SlotSet("requested_slot", None) in events
+def test_reset_clears_every_answer_of_a_finished_assessment(dispatcher):
+    """Whatever the words: a finished check starts afresh, or the old result comes back."""
+    answered = {slot: False for slot in assessment_module.ASSESSMENT_SLOTS}
+    answered.update(product_category="food", company_size="micro", assessment_result={"x": 1})
+    for text in ("Recommencer le bilan", "/start_assessment", "suis-je prêt ?"):
+        events = run(ActionResetAssessment(), dispatcher,
+                     make_tracker(text, intent="start_assessment", slots=answered))
+        assert events == [SlotSet(slot, None) for slot in assessment_module.ASSESSMENT_SLOTS]
+    assert dispatcher.messages == []
+
+
+@pytest.mark.parametrize("text", ["on recommence tout depuis le début", "Recommencer le bilan",
+                                  "tout reprendre à zéro", "can we start over?",
+                                  "I want to do the check again", "redo the assessment"])
+def test_reset_mid_form_or_after_a_stop_clears_when_asked_to_start_over(dispatcher, text):
+    slots = {"product_category": "fashion", "company_size": "micro",
+             "requested_slot": "export_experience"}
+    events = run(ActionResetAssessment(), dispatcher,
+                 make_tracker(text, intent="start_assessment", slots=slots))
+    assert events == [SlotSet("product_category", None), SlotSet("company_size", None),
+                      SlotSet("requested_slot", None)]
+
+
+@pytest.mark.parametrize("text", ["reprendre le bilan", "/start_assessment",
+                                  "continue the assessment"])
+def test_reset_keeps_the_answers_of_a_stopped_assessment_to_resume_it(dispatcher, text):
+    slots = {"product_category": "other"}
+    assert run(ActionResetAssessment(), dispatcher,
+               make_tracker(text, intent="start_assessment", slots=slots)) == []
+
+
+def test_reset_before_a_first_assessment_adds_no_events(dispatcher):
+    assert run(ActionResetAssessment(), dispatcher,
+               make_tracker("recommencer", intent="start_assessment")) == []

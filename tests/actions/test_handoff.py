@@ -55,6 +55,17 @@ def test_database_down_tells_the_user_and_keeps_the_details(tmp_path, monkeypatc
     ("lead_consent", "/affirm", "affirm", {"lead_consent": True}),
     ("lead_consent", "/deny", "deny", {"lead_consent": False}),
     ("lead_name", "stop", "stop", {}),
+    # Contact details are examples of no intent: whatever NLU reads, a name is a name and a
+    # mistyped e-mail or phone is asked again, while a real question is left to the rules.
+    ("lead_name", "Oliver Hughes", "ask_knowledge", {"lead_name": "Oliver Hughes"}),
+    ("lead_company", "Petits Pas SPRL", "deny", {"lead_company": "Petits Pas SPRL"}),
+    ("lead_email", "emily@cartercandles.com", "out_of_scope",
+     {"lead_email": "emily@cartercandles.com"}),
+    ("lead_email", "david.brown@brownfoods", "ask_knowledge", {"lead_email": "__invalid__"}),
+    ("lead_email", "nathalie.renard(at)gmail.com", "nlu_fallback", {"lead_email": "__invalid__"}),
+    ("lead_email", "faut-il déposer sa marque en Chine ?", "ask_knowledge", {}),
+    ("lead_phone", "0470 12", "out_of_scope", {"lead_phone": "__invalid__"}),
+    ("lead_phone", "combien coûte Tmall ?", "ask_knowledge", {}),
 ])
 def test_contact_details_extraction(slot, text, intent, expected):
     tracker = make_tracker(text, intent=intent, slots={"requested_slot": slot})

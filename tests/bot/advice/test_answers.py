@@ -44,6 +44,16 @@ def test_yes_no(text, value):
     assert answers.parse_yes_no(text) is value
 
 
+@pytest.mark.parametrize("text,restart", [
+    ("Recommencer le bilan", True), ("on recommence", True), ("refaire l'évaluation", True),
+    ("tout reprendre à zéro", True), ("reprendre depuis le début", True),
+    ("start over", True), ("take the assessment again", True), ("redo the assessment", True),
+    ("reprendre le bilan", False), ("suis-je prêt à vendre en Chine ?", False),
+    ("continue the assessment", False), ("/start_assessment", False)])
+def test_asks_restart(text, restart):
+    assert answers.asks_restart(text) is restart
+
+
 def test_pending_only_when_allowed():
     assert answers.parse_yes_no("demande en cours", allow_pending=True) == "pending"
     assert answers.parse_yes_no("demande en cours") is None
@@ -54,6 +64,19 @@ def test_pending_only_when_allowed():
     ("marie dupont@example.be", False), ("pas d'email", False), ("a@b.c", False)])
 def test_email(text, valid):
     assert (answers.valid_email(text) is not None) is valid
+
+
+@pytest.mark.parametrize("text,attempt", [
+    ("marie@example", True), ("marie(at)example.be", True), ("MARIE [AT] example.be", True),
+    ("je préfère ne pas le donner", False), ("what about Tmall?", False)])
+def test_looks_like_email(text, attempt):
+    assert answers.looks_like_email(text) is attempt
+
+
+@pytest.mark.parametrize("text,attempt", [
+    ("0470 12 34", True), ("+32 4", False), ("appelez-moi après 18h", False)])
+def test_looks_like_phone(text, attempt):
+    assert answers.looks_like_phone(text) is attempt
 
 
 @pytest.mark.parametrize("text,valid", [
