@@ -10,13 +10,15 @@
 # (var/nlu-eval/results/intent_report.json), then the weighted-average intent F1.
 # A fingerprint (sha256 of config.yml, every file under data/nlu and this script) is kept in
 # var/nlu-eval/fingerprint: when it has not changed, the stored result is printed again
-# without retraining. A prediction of nlu_fallback counts as a miss.
+# without retraining. `rasa test nlu` reverts the FallbackClassifier's nlu_fallback to the
+# intent DIET ranked first, so this measures the classifier itself (a low-confidence right
+# intent counts as right, although the bot would route it to the knowledge base).
 set -euo pipefail
 
+# The build fails below TARGET. Measured 0.931 on this split (two forced runs); the same data
+# split with seeds 1-3 gives 0.888-0.908, so a small drop here deserves a look at the
+# confusions (var/nlu-eval/results) rather than a lower target.
 TARGET=0.90
-# The build fails below FLOOR (a regression guard). Between FLOOR and TARGET the run passes but
-# prints that the product target is missed: measured F1 is 0.88-0.89 today (issue 5 stays open).
-FLOOR=0.85
 SEED=42
 TRAINING_FRACTION=0.8
 
@@ -70,9 +72,6 @@ weak = sorted((v["f1-score"], k, v.get("support", 0)) for k, v in report.items()
               and v.get("support", 0) > 0 and v["f1-score"] < 0.9)
 for score, intent, support in weak:
     summary.append(f"  below 0.90: {intent:<18} f1 {score:.3f} (support {support})")
-fallback = report.get("nlu_fallback")
-if isinstance(fallback, dict):
-    summary.append("  (test examples predicted as nlu_fallback count as misses)")
 print("\n".join(summary))
 with open(result_path, "w", encoding="utf-8") as f:
     f.write(f"{f1:.6f}\n" + "\n".join(summary) + "\n")
@@ -85,11 +84,8 @@ verdict() {
   if "$PYTHON" -c "import sys; sys.exit(0 if float(sys.argv[1]) >= float(sys.argv[2]) else 1)" \
       "$f1" "$TARGET"; then
     echo "NLU quality gate: PASS (target $TARGET met)"
-  elif "$PYTHON" -c "import sys; sys.exit(0 if float(sys.argv[1]) >= float(sys.argv[2]) else 1)" \
-      "$f1" "$FLOOR"; then
-    echo "NLU quality gate: PASS the regression floor $FLOOR, but the product target $TARGET is MISSED"
   else
-    echo "NLU quality gate: FAIL (intent F1 below the floor $FLOOR)" >&2
+    echo "NLU quality gate: FAIL (intent F1 below the target $TARGET)" >&2
     exit 1
   fi
 }
