@@ -216,11 +216,15 @@ def threads_sentence(engine: Dict) -> str:
     figures = (f"paired queries give embedding p50 {fmt(d)} ms with torch's default {n} "
                f"threads and {fmt(o)} ms with one (p95 {fmt(t['default']['embedding']['p95'])} "
                f"vs {fmt(t['one_thread']['embedding']['p95'])} ms)")
-    if d > 1.2 * o:
-        return (f"Torch's default threading makes it worse on this busy 2-core machine: "
-                f"{figures}. An OpenMP forward pass waits at a barrier for its slowest "
-                "thread; when another process holds one of the two cores, that thread is "
-                "descheduled and the whole pass stalls.")
+    dp95, op95 = t["default"]["embedding"]["p95"], t["one_thread"]["embedding"]["p95"]
+    stall = (" An OpenMP forward pass waits at a barrier for its slowest thread; when another "
+             "process holds one of the two cores, that thread is descheduled and the whole "
+             "pass stalls. This is why serving uses one thread (AWEX_QUERY_THREADS=1).")
+    if d > 1.2 * o or dp95 > 2 * op95:
+        worse = "at the median and in the tail" if d > 1.2 * o else (
+            "in the tail, though a little faster at the median")
+        return (f"Torch's default threading is worse {worse} on this busy 2-core machine: "
+                f"{figures}.{stall}")
     if o > 1.2 * d:
         return f"The default threads help at this load: {figures}."
     return f"Thread count made no clear difference at this load: {figures}."
@@ -317,6 +321,11 @@ def why(results: Dict) -> List[str]:
                 f"{fmt(u['dense_search']['p50'] + u['lexical']['p50'] + u['fusion']['p50'])} ms."
                 f" With the vector cached the engine's p95 is "
                 f"{fmt(engine['cached']['total']['p95'])} ms.")
+        if u["embedding"]["p50"] > TARGETS["engine_10k"]:
+            text += (" The model's forward pass for one short question is above the target on "
+                     "its own on this CPU, whatever the corpus: meeting it needs a smaller "
+                     "model (AWEX_EMBEDDING_MODEL, then re-calibration with `bot eval "
+                     "--calibrate`) or a question already in the query cache.")
         if t:
             text += " " + threads_sentence(engine)
         out.append(text)
