@@ -107,8 +107,9 @@ def valid_phone(text: str) -> Optional[str]:
 
 
 def looks_like_email(text: str) -> bool:
-    """An attempt at an e-mail address, valid or not ("marie@example", "marie(at)example.be")."""
-    return bool(re.search(r"@|\(at\)|\[at\]", text, re.I))
+    """An attempt at an e-mail address, valid or not ("marie@example", "marie(at)example.be",
+    "marie arobase example", "marie at example.be")."""
+    return bool(re.search(r"@|\(at\)|\[at\]|\barobase\b|\w\s+at\s+\w+\.\w{2,}", text, re.I))
 
 
 def looks_like_phone(text: str) -> bool:

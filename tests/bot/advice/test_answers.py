@@ -68,7 +68,9 @@ def test_email(text, valid):
 
 @pytest.mark.parametrize("text,attempt", [
     ("marie@example", True), ("marie(at)example.be", True), ("MARIE [AT] example.be", True),
-    ("je préfère ne pas le donner", False), ("what about Tmall?", False)])
+    ("marie arobase example", True), ("marie at example.be", True),
+    ("je préfère ne pas le donner", False), ("what about Tmall?", False),
+    ("what is the rate at customs?", False), ("we sell at Carrefour", False)])
 def test_looks_like_email(text, attempt):
     assert answers.looks_like_email(text) is attempt
 
