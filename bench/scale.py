@@ -158,7 +158,8 @@ def lemmatise(texts: List[str], langs: List[str]) -> List[List[str]]:
 
 # -- writing an index folder the way bot.knowledge.index.build_index does --------------------
 def write_index(folder: Path, records: List[Dict], articles: List[Dict], vectors: np.ndarray,
-                kind_index, settings, parts: Parts, size: int) -> Tuple[Path, int, float]:
+                kind_index, settings, parts: Parts, size: int,
+                bm25=None) -> Tuple[Path, int, float]:
     from bot.knowledge.index import POINTER, write_index_files
 
     started = time.perf_counter()
@@ -172,7 +173,7 @@ def write_index(folder: Path, records: List[Dict], articles: List[Dict], vectors
         "sections": a["sections"]} for a in articles]
     write_index_files(build, records, article_records, kind_index, {
         "fingerprint": f"synthetic-{size}", "model": settings.model_name,
-        "dimension": int(vectors.shape[1]), "synthetic": True})
+        "dimension": int(vectors.shape[1]), "synthetic": True}, bm25)
     (folder / POINTER).write_text(build.name, encoding="utf-8")
     seconds = time.perf_counter() - started
     disk = sum(p.stat().st_size for p in build.iterdir())
@@ -334,7 +335,7 @@ def main() -> None:
             for record, record_terms in zip(records, terms):
                 record["terms"] = record_terms
             started = time.perf_counter()
-            BM25(terms)
+            bm25 = BM25(terms)
             row["bm25_build_s"] = round(time.perf_counter() - started, 2)
 
             indexes = {}
@@ -345,7 +346,7 @@ def main() -> None:
                 seconds = time.perf_counter() - started
                 folder = work / f"{size}-{kind}"
                 _, disk, write_s = write_index(folder, records, articles, vectors,
-                                               indexes[kind], settings, parts, size)
+                                               indexes[kind], settings, parts, size, bm25)
                 row[kind] = {"faiss_build_s": round(seconds, 2), "write_s": round(write_s, 2),
                              "disk_mib": round(disk / 2 ** 20, 1)}
                 row[kind]["build_total_s"] = round(

@@ -8,10 +8,10 @@ so French leans on the lexical side. The same fused score ranks articles and gat
 from __future__ import annotations
 
 import json
-import zipfile
 import logging
 import threading
 import time
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple

@@ -146,7 +146,7 @@ def build_index(settings: Settings, force: bool = False, progress: bool = False,
 
 
 def write_index_files(folder: Path, records: List[Dict], article_records: List[Dict],
-                      index: VectorIndex, meta: Dict) -> None:
+                      index: VectorIndex, meta: Dict, bm25: Optional[BM25] = None) -> None:
     """Write one index build: vectors, where each key points, BM25 postings, articles, meta.
 
     Key texts and lemma lists are not kept: serving needs only where each key points (two
@@ -159,7 +159,7 @@ def write_index_files(folder: Path, records: List[Dict], article_records: List[D
              article=np.array([record_of[(r["id"], r["lang"])] for r in records], np.int32),
              section=np.array([r["section"] if r["kind"] == "section" else -1
                                for r in records], np.int32))
-    BM25([r["terms"] for r in records]).save(folder)
+    (bm25 or BM25([r["terms"] for r in records])).save(folder)
     (folder / "articles.json").write_text(json.dumps(article_records, ensure_ascii=False),
                                           "utf-8")
     meta = {"format": FORMAT_VERSION, **meta, "index_type": index.kind, "keys": len(records),
