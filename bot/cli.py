@@ -28,7 +28,8 @@ def check() -> None:
     from bot.knowledge.articles import load_corpus
 
     settings = Settings.from_env()
-    corpus = load_corpus(settings.knowledge_dir, stale_after_months=settings.stale_after_months)
+    corpus = load_corpus(settings.knowledge_dir, stale_after_months=settings.stale_after_months,
+                         fact_max_age_months=settings.fact_max_age_months)
     for issue in corpus.issues:
         click.echo(str(issue), err=issue.level == "error")
     click.echo(f"{len(corpus.articles)} articles checked: {len(corpus.errors)} error(s), "
@@ -104,23 +105,53 @@ def search(question: str, lang: Optional[str], mode: str, as_json: bool) -> None
                    f"<{a.sources[0].url}>")
 
 
+OLDEST_FACTS = 20
+
+
 @main.command()
 def stats() -> None:
-    """Count articles and sections per language and topic, and list stale reviews."""
+    """Count articles and sections per language and topic, list stale reviews and the oldest
+    dated facts."""
     from bot.knowledge.articles import load_corpus
 
     settings = Settings.from_env()
-    corpus = load_corpus(settings.knowledge_dir, stale_after_months=settings.stale_after_months)
+    corpus = load_corpus(settings.knowledge_dir, stale_after_months=settings.stale_after_months,
+                         fact_max_age_months=settings.fact_max_age_months)
     for lang in ("fr", "en"):
         articles = [a for a in corpus.articles if a.lang == lang]
         click.echo(f"{lang}: {len(articles)} articles, "
                    f"{sum(len(a.sections) for a in articles)} sections")
     topics = Counter(t for a in corpus.articles if a.lang == "fr" for t in a.topics)
     click.echo("topics: " + ", ".join(f"{t} {n}" for t, n in sorted(topics.items())))
-    stale = [w for w in corpus.warnings if "reviewed" in w.message]
+    stale = [w for w in corpus.warnings if w.code == "review-stale"]
     click.echo(f"stale reviews (older than {settings.stale_after_months} months): {len(stale)}")
     for warning in stale:
         click.echo(f"  {warning.path.name} ({warning.message})")
+    _echo_oldest_facts(corpus, settings.fact_max_age_months)
+
+
+def _echo_oldest_facts(corpus, max_age_months: int) -> None:
+    """The oldest dated figures overall, then the oldest of each article: what to re-check."""
+    facts = sorted(((fact, article) for article in corpus.articles for fact in article.facts),
+                   key=lambda fa: (fa[0].date, fa[1].lang, fa[1].id, fa[0].line))
+    stale = sum(1 for w in corpus.warnings if w.code == "fact-stale")
+    click.echo(f"dated facts: {len(facts)}, {stale} older than {max_age_months} months")
+
+    def row(fact, article) -> str:
+        snippet = fact.snippet if len(fact.snippet) <= 100 else fact.snippet[:99] + "…"
+        return (f"  {fact.marker or fact.date.isoformat():10s} {article.id} ({article.lang}) "
+                f"line {fact.line}: {snippet}")
+
+    if facts:
+        click.echo(f"oldest dated facts ({min(OLDEST_FACTS, len(facts))} of {len(facts)}):")
+        for fact, article in facts[:OLDEST_FACTS]:
+            click.echo(row(fact, article))
+        click.echo("oldest dated fact per article:")
+        shown = set()
+        for fact, article in sorted(facts, key=lambda fa: (fa[1].id, fa[1].lang, fa[0].date)):
+            if article.key not in shown:
+                shown.add(article.key)
+                click.echo(row(fact, article))
 
 
 @main.command(name="eval")

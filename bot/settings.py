@@ -76,6 +76,8 @@ class Settings:
     # notice: 90 days), leads (consent text: 12 months at most).
     retention_days: int = 90
     lead_retention_days: int = 365
+    # A figure whose as-of marker ({2021}) is older than this is reported by `bot check`.
+    fact_max_age_months: int = 18
     extra: Dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -102,6 +104,7 @@ class Settings:
                 _env_path(env, "TRACKER_SQLITE_PATH", var_dir / "rasa_tracker.db")),
             retention_days=int(env.get("AWEX_RETENTION_DAYS", "90")),
             lead_retention_days=int(env.get("AWEX_LEAD_RETENTION_DAYS", "365")),
+            fact_max_age_months=int(env.get("AWEX_FACT_MAX_AGE_MONTHS", "18")),
         )
 
     def tuning(self) -> RetrievalTuning:

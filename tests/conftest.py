@@ -17,13 +17,13 @@ def article_text(article_id: str, lang: str, title: str, sections: Sequence[Tupl
                  questions: Sequence[str], related: Sequence[str] = (),
                  topics: str = "[platforms]", reviewed: str = "2026-11-01") -> str:
     lines = ["---", f"id: {article_id}", f"lang: {lang}", f'title: "{title}"',
-             f"topics: {topics}", "sources:", '  - title: "Source officielle"',
+             f"topics: {topics}", "sources:", '  - id: officielle', '    title: "Source officielle"',
              '    url: "https://example.org/source"', '    date: "2025-01"',
              f"reviewed: {reviewed}", f"related: [{', '.join(related)}]", "questions:"]
     lines += [f'  - "{q}"' for q in questions]
     lines += ["---", ""]
     for heading, text in sections:
-        lines += [f"## {heading}", "", text, ""]
+        lines += [f"## {heading}", "", text, "Sources : officielle" if lang == "fr" else "Sources: officielle", ""]
     return "\n".join(lines)
 
 
@@ -31,11 +31,11 @@ TINY_CORPUS: Dict[str, Dict[str, dict]] = {
     "tmall-global": {
         "fr": dict(title="Tmall Global : conditions et coûts", sections=[
             ("Qui peut vendre sur Tmall Global ?", "Tmall Global accepte les entreprises enregistrées hors de Chine qui possèdent une marque déposée. La plateforme fonctionne sur invitation."),
-            ("Combien coûte Tmall Global ?", "La caution de Tmall Global était de 150 000 RMB en 2021. Une commission de 2 à 5 % s'ajoute sur les ventes.")],
+            ("Combien coûte Tmall Global ?", "La caution de Tmall Global était de 150 000 RMB en 2021 {2021}. Une commission de 2 à 5 % {2025-06} s'ajoute sur les ventes.")],
             questions=["Comment ouvrir une boutique sur Tmall Global ?", "Quel est le prix de Tmall Global ?", "Tmall Global accepte-t-il les PME belges ?"]),
         "en": dict(title="Tmall Global: requirements and costs", sections=[
             ("Who can sell on Tmall Global?", "Tmall Global accepts companies registered outside China that own a registered trademark. The platform works by invitation."),
-            ("How much does Tmall Global cost?", "The Tmall Global deposit was RMB 150,000 in 2021. A commission of 2 to 5% is charged on sales.")],
+            ("How much does Tmall Global cost?", "The Tmall Global deposit was RMB 150,000 in 2021 {2021}. A commission of 2 to 5% {2025-06} is charged on sales.")],
             questions=["How do I open a store on Tmall Global?", "What is the price of Tmall Global?", "Does Tmall Global accept Belgian SMEs?"]),
     },
     "liege-hub": {

@@ -26,7 +26,8 @@ lang: {lang}
 title: "{title}"
 topics: [platforms, costs]
 sources:
-  - title: "Tmall Global merchant guide"
+  - id: guide
+    title: "Tmall Global merchant guide"
     url: "https://example.org/tmall-global-guide"
     date: "2024-05-01"
 reviewed: {reviewed}
@@ -40,6 +41,7 @@ questions:
 ## {heading}
 
 {text}
+Sources : guide
 """
 
 
@@ -73,7 +75,9 @@ def knowledge_dir(tmp_path: Path) -> Path:
     root = tmp_path / "knowledge"
     for lang in ("fr", "en"):
         write_article(root, lang)
-        write_article(root, lang, "old-figures", reviewed="2019-03-01")
+        write_article(root, lang, "old-figures", reviewed="2019-03-01", text={
+            "fr": "Les anciens barèmes ne valent plus : demandez les conditions actuelles.",
+            "en": "Old fee schedules no longer apply: ask for the current terms."}[lang])
     return root
 
 
