@@ -1,8 +1,11 @@
 """The readiness check: read the form's answers, apply bot.advice, say the result.
 
-Extraction is custom: the slot being asked is parsed from buttons or free text; a message that
-answers nothing and is a question, a stop or a request for an advisor is left unextracted, so
-Rasa rejects the form for that turn and the digression rules take over, then the form resumes.
+Extraction is custom and reads each message by meaning (bot.advice.understanding): a message
+that names another question's topic answers that one (a correction when it was answered before)
+and the pending question is asked again; a message that answers nothing and is a question, a
+stop or a request for an advisor is left unextracted, so Rasa rejects the form for that turn and
+the digression rules take over, then the form resumes. After the ten questions, a summary lists
+the answers with a button to change each (the form's last slot, assessment_confirmed).
 """
 from __future__ import annotations
 
@@ -13,8 +16,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.advice import answers
+from bot.advice import answers, understanding
 from bot.advice.assessment import default_rules
+from bot.advice.understanding import ANY, CONFIRM
 from bot.knowledge.engine import shared_knowledge_base
 
 # Commands that end or restart the form: never taken as an answer.
@@ -24,18 +28,10 @@ COMMANDS = {"stop", "request_advisor", "start_assessment"}
 DIGRESSIONS = COMMANDS | {"ask_knowledge", "greet", "bot_challenge", "out_of_scope",
                           "choose_article", "goodbye", "thanks", "nlu_fallback"}
 INVALID = "__invalid__"
+# The user wants to change an answer but did not say which: asked which, then asked again.
+WHICH = "__which__"
 
-ASSESSMENT_SLOTS = ["product_category", "company_size", "export_experience",
-                    "customer_service_cn", "surge_stock", "logistics_partner", "trademark_cn",
-                    "marketing_budget", "brand_story", "china_contacts"]
-
-PARSERS: Dict[str, Callable[[str], Optional[Any]]] = {
-    "product_category": lambda t: answers.parse_choice("product_category", t),
-    "company_size": answers.parse_company_size,
-    "export_experience": lambda t: answers.parse_choice("export_experience", t),
-    "marketing_budget": answers.parse_budget,
-    "trademark_cn": lambda t: answers.parse_yes_no(t, allow_pending=True),
-}
+ASSESSMENT_SLOTS = understanding.SLOTS
 
 
 def answer_text(tracker: Tracker) -> str:
@@ -48,6 +44,10 @@ def answer_text(tracker: Tracker) -> str:
     return text
 
 
+def _intent(tracker: Tracker) -> Optional[str]:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
+
+
 def extract_answer(slot: str, tracker: Tracker, parser: Callable[[str], Optional[Any]],
                    attempted: Optional[Callable[[str], bool]] = None) -> Dict[Text, Any]:
     """Fill `slot` only when it is the one being asked; see the module docstring.
@@ -58,7 +58,7 @@ def extract_answer(slot: str, tracker: Tracker, parser: Callable[[str], Optional
     """
     if tracker.get_slot("requested_slot") != slot:
         return {}
-    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    intent = _intent(tracker)
     if intent in COMMANDS:
         return {}
     text = answer_text(tracker)
@@ -70,27 +70,79 @@ def extract_answer(slot: str, tracker: Tracker, parser: Callable[[str], Optional
     return {slot: INVALID}
 
 
+def _previous_answer(tracker: Tracker, pending: str) -> Optional[str]:
+    """The question answered just before `pending`: what a bare "correction : non" corrects."""
+    if pending not in ASSESSMENT_SLOTS:
+        return None
+    before = ASSESSMENT_SLOTS[:ASSESSMENT_SLOTS.index(pending)]
+    return next((slot for slot in reversed(before) if tracker.get_slot(slot) is not None), None)
+
+
+def _change_target(tracker: Tracker) -> Optional[str]:
+    """The question named by a "change" button (/change_answer{"answer_slot": ...})."""
+    for entity in (tracker.latest_message or {}).get("entities") or []:
+        if entity.get("entity") == "answer_slot" and entity.get("value") in ASSESSMENT_SLOTS:
+            return entity["value"]
+    return None
+
+
+def extract_assessment_answer(slot: str, tracker: Tracker,
+                              dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
+    """Slot events for the message typed while `slot` is asked (see the module docstring).
+
+    Answers to other questions are acknowledged ("noted" or "corrected") and the pending
+    question is asked again; a request to change an answer clears it so the form asks it.
+    """
+    if tracker.get_slot("requested_slot") != slot:
+        return {}
+    intent = _intent(tracker)
+    if intent in COMMANDS:
+        return {}
+    text = answer_text(tracker)
+    if "?" in text and intent in DIGRESSIONS:
+        return {}  # a question, even about a topic of the check: the knowledge base answers
+    reading = understanding.read(text, slot, previous=_previous_answer(tracker, slot),
+                                 change_request=intent == "change_answer",
+                                 change_target=_change_target(tracker))
+    events: Dict[Text, Any] = dict(reading.values)
+    others = reading.others(slot)
+    if others:
+        corrected = any(tracker.get_slot(other) is not None for other in others)
+        dispatcher.utter_message(
+            response="utter_answer_corrected" if corrected else "utter_answer_noted")
+    if reading.change == ANY or events.get(CONFIRM) is False:
+        events[slot] = WHICH
+    elif reading.change:
+        events[reading.change] = None
+    if events:
+        return events
+    if intent in DIGRESSIONS:
+        return {}
+    return {slot: INVALID}
+
+
 def reject_invalid(slot: str, value: Any, dispatcher: CollectingDispatcher,
                    response: str = "utter_invalid_answer") -> Dict[Text, Any]:
     if value == INVALID:
         dispatcher.utter_message(response=response)
         return {slot: None}
+    if value == WHICH:
+        dispatcher.utter_message(response="utter_ask_which_answer")
+        return {slot: None}
     return {slot: value}
 
 
 class ValidateAssessmentForm(FormValidationAction):
-    """Parses each answer of the assessment form; unclear answers are asked again."""
+    """Reads each answer of the assessment form by meaning; unclear answers are asked again."""
 
     def name(self) -> Text:
         return "validate_assessment_form"
 
 
 def _make_extractor(slot: str):
-    parser = PARSERS.get(slot, answers.parse_yes_no)
-
     async def extract(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                       domain: DomainDict) -> Dict[Text, Any]:
-        return extract_answer(slot, tracker, parser)
+        return extract_assessment_answer(slot, tracker, dispatcher)
 
     async def validate(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                        domain: DomainDict) -> Dict[Text, Any]:
@@ -99,10 +151,50 @@ def _make_extractor(slot: str):
     return extract, validate
 
 
-for _slot in ASSESSMENT_SLOTS:
+for _slot in ASSESSMENT_SLOTS + [CONFIRM]:
     _extract, _validate = _make_extractor(_slot)
     setattr(ValidateAssessmentForm, f"extract_{_slot}", _extract)
     setattr(ValidateAssessmentForm, f"validate_{_slot}", _validate)
+
+
+def summary_response(slot: str, value: Any) -> str:
+    """The summary line of an answer: utter_summary_<slot>_<value> (yes/no for booleans)."""
+    if value is True or value is False:
+        value = "yes" if value else "no"
+    return f"utter_summary_{slot}_{value}"
+
+
+def _changed_this_turn(tracker: Tracker) -> bool:
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "slot" and event.get("name") in ASSESSMENT_SLOTS:
+            return True
+    return False
+
+
+class ActionAskAssessmentConfirmed(Action):
+    """Before the result: every answer, then "is this right?" with a button to change each.
+
+    Asked again after an unclear reply, a digression or "non", only the question is repeated
+    (the answers are just above); after a change the whole summary is shown again.
+    """
+
+    def name(self) -> Text:
+        return "action_ask_assessment_confirmed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        repeated = tracker.get_slot("requested_slot") == CONFIRM and \
+            not _changed_this_turn(tracker)
+        if not repeated:
+            dispatcher.utter_message(response="utter_assessment_summary_intro")
+            for slot in ASSESSMENT_SLOTS:
+                if tracker.get_slot(slot) is not None:
+                    dispatcher.utter_message(
+                        response=summary_response(slot, tracker.get_slot(slot)))
+        dispatcher.utter_message(response="utter_ask_assessment_confirmed")
+        return []
 
 
 class ActionGiveAssessment(Action):
@@ -141,11 +233,14 @@ class ActionGiveAssessment(Action):
 class ActionResetAssessment(Action):
     """Runs before every start of the form: clears the answers when the check starts afresh.
 
-    Starts afresh after a finished check (every answer filled: without the reset the form would
-    give the old result again) or when the user says so ("recommencer", "start over", mid-form
-    or after a stop); "reprendre le bilan" or the button after a stop resumes at the first
-    unanswered question. Only slots that hold a value are cleared, so a first start adds no
-    events. The last result (assessment_result) is kept until a new one replaces it.
+    Starts afresh after a finished check (the summary was confirmed: without the reset the form
+    would give the old result again) or when the user says so ("recommencer", "start over",
+    mid-form or after a stop); "reprendre le bilan" or the button after a stop resumes at the
+    first unanswered question. A request to change an answer after the result ("modifier le
+    budget", the summary's button) clears that answer and the confirmation only, so the form
+    asks it and shows the summary again. Only slots that hold a value are cleared, so a first
+    start adds no events. The last result (assessment_result) is kept until a new one replaces
+    it.
     """
 
     def name(self) -> Text:
@@ -153,8 +248,20 @@ class ActionResetAssessment(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        finished = all(tracker.get_slot(slot) is not None for slot in ASSESSMENT_SLOTS)
+        every = ASSESSMENT_SLOTS + [CONFIRM]
         text = (tracker.latest_message or {}).get("text") or ""
-        cleared = ASSESSMENT_SLOTS if finished or answers.asks_restart(text) else []
+        if _intent(tracker) == "change_answer":
+            reading = understanding.read(text if not text.startswith("/") else "", None,
+                                         change_request=True,
+                                         change_target=_change_target(tracker))
+            # "modifier la taille : nous sommes 30" is the new answer, shown in the summary
+            changed = [SlotSet(slot, value) for slot, value in reading.values.items()]
+            cleared = [slot for slot in ASSESSMENT_SLOTS if slot == reading.change] + [CONFIRM]
+            return changed + [SlotSet(slot, None) for slot in cleared + ["requested_slot"]
+                              if tracker.get_slot(slot) is not None]
+        if tracker.get_slot(CONFIRM) is True or answers.asks_restart(text):
+            cleared = every
+        else:
+            cleared = []
         return [SlotSet(slot, None) for slot in cleared + ["requested_slot"]
                 if tracker.get_slot(slot) is not None]

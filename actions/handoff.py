@@ -14,7 +14,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.assessment import extract_answer, reject_invalid
+from actions.assessment import (COMMANDS, DIGRESSIONS, INVALID, extract_answer,
+                                reject_invalid)
 from bot import storage
 from bot.advice import answers
 from bot.settings import ROOT, Settings
@@ -34,23 +35,45 @@ def consent_wording(language: str) -> str:
 
 
 def _phone(text: str):
-    """An optional phone: a valid number, or "-" when the user skips."""
-    if answers.parse_yes_no(text) is False:
+    """An optional phone: a valid number, or "-" when the user skips ("pas de tel", "no
+    phone", the "Passer" button)."""
+    if not answers.looks_like_phone(text) and answers.skips_phone(text):
         return "-"
     return answers.valid_phone(text)
 
 
+def extract_typed_value(slot: str, tracker: Tracker) -> Dict[Text, Any]:
+    """A name or a company: the text is the value, whatever NLU makes of it.
+
+    "Anne Test" (read as start_assessment) and "Marie Stoppa" (read as stop) are names. Only
+    a message that is a cancel request as a whole ("stop", "annuler", "finalement, annule")
+    cancels, and a question is left to the knowledge base; a bare yes or no is asked again.
+    """
+    if tracker.get_slot("requested_slot") != slot:
+        return {}
+    message = tracker.latest_message or {}
+    text = message.get("text") or ""
+    intent = (message.get("intent") or {}).get("name")
+    if text.startswith("/"):
+        return {} if intent in COMMANDS else {slot: INVALID}
+    if answers.is_cancel(text):
+        return {}  # the "cancel the handoff" rule (NLU reads these as stop)
+    if "?" in text and intent in DIGRESSIONS:
+        return {}
+    return {slot: answers.valid_name(text) or INVALID}
+
+
 class ValidateHandoffForm(FormValidationAction):
-    """Checks each contact detail; an invalid e-mail or phone is asked again."""
+    """Checks each contact detail; an invalid name, e-mail or phone is asked again."""
 
     def name(self) -> Text:
         return "validate_handoff_form"
 
     async def extract_lead_name(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        return extract_answer("lead_name", tracker, answers.valid_name)
+        return extract_typed_value("lead_name", tracker)
 
     async def extract_lead_company(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        return extract_answer("lead_company", tracker, answers.valid_name)
+        return extract_typed_value("lead_company", tracker)
 
     async def extract_lead_email(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
         return extract_answer("lead_email", tracker, answers.valid_email,

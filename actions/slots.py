@@ -11,21 +11,29 @@ from rasa_sdk.types import DomainDict
 from bot.language import detect_language
 
 SUPPORTED = ("fr", "en")
+# Typed values, not sentences: "Brown Foods Company" says nothing about the user's language.
+VALUE_SLOTS = {"lead_name", "lead_company", "lead_email", "lead_phone"}
 
 
 class ActionValidateSlotMappings(ValidationAction):
     """Keeps the `language` slot on the language of the latest message.
 
     The text decides when it is clear; otherwise the widget's language (message metadata, which
-    follows the conversation), otherwise the language the conversation already had.
+    follows the conversation), otherwise the language the conversation already had. A name,
+    company, e-mail or phone typed for the advisor form is never evidence: an English-looking
+    company name in a French conversation keeps the next question in French.
     """
 
     async def extract_language(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> Dict[Text, Any]:
         message = tracker.latest_message or {}
         text = message.get("text") or ""
+        current = tracker.get_slot("language")
+        if current in SUPPORTED and tracker.get_slot("requested_slot") in VALUE_SLOTS \
+                and (tracker.active_loop or {}).get("name") == "handoff_form" and "?" not in text:
+            return {"language": current}  # a question in the middle is still a sentence
         detected: Optional[str] = None if text.startswith("/") else detect_language(text)
         if detected is None:
             hinted = (message.get("metadata") or {}).get("lang")
-            detected = hinted if hinted in SUPPORTED else tracker.get_slot("language")
+            detected = hinted if hinted in SUPPORTED else current
         return {"language": detected if detected in SUPPORTED else "fr"}

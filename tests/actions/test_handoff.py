@@ -82,3 +82,48 @@ def test_invalid_email_is_asked_again(dispatcher):
 
 def test_consent_wording_comes_from_the_domain_in_both_languages():
     assert "RGPD" in consent_wording("fr") and "GDPR" in consent_wording("en")
+
+
+# Issue 14: the advisor form lost requests. NLU's reading of a name is irrelevant: while the
+# form asks for a name or a company, the text is that value.
+@pytest.mark.parametrize("slot,text,intent,expected", [
+    ("lead_name", "Anne Test", "start_assessment", {"lead_name": "Anne Test"}),
+    ("lead_name", "Marie Stoppa", "stop", {"lead_name": "Marie Stoppa"}),
+    ("lead_name", "Paul Stopford", "stop", {"lead_name": "Paul Stopford"}),
+    ("lead_company", "Assessment Partners SA", "start_assessment",
+     {"lead_company": "Assessment Partners SA"}),
+    ("lead_company", "Conseil Export SPRL", "request_advisor",
+     {"lead_company": "Conseil Export SPRL"}),
+    ("lead_name", "stop", "stop", {}),
+    ("lead_name", "annuler", "stop", {}),
+    ("lead_company", "Cancel", "stop", {}),
+    ("lead_company", "finalement, annule", "stop", {}),
+    # A yes or no is not a name: asked again.
+    ("lead_name", "non", "deny", {"lead_name": "__invalid__"}),
+    ("lead_name", "Oui", "affirm", {"lead_name": "__invalid__"}),
+    ("lead_company", "no", "deny", {"lead_company": "__invalid__"}),
+    # Skipping the phone in words.
+    ("lead_phone", "pas de tel", "deny", {"lead_phone": "-"}),
+    ("lead_phone", "pas de téléphone", "deny", {"lead_phone": "-"}),
+    ("lead_phone", "no phone", "deny", {"lead_phone": "-"}),
+    ("lead_phone", "I'd rather not", "deny", {"lead_phone": "-"}),
+])
+def test_names_are_names_whatever_nlu_reads(slot, text, intent, expected):
+    tracker = make_tracker(text, intent=intent, slots={"requested_slot": slot})
+    method = getattr(ValidateHandoffForm(), f"extract_{slot}")
+    assert asyncio.run(method(None, tracker, {})) == expected
+
+
+def test_a_yes_or_no_name_is_asked_again(dispatcher):
+    from tests.actions.conversation import Conversation
+
+    conversation = Conversation(ValidateHandoffForm(), "handoff_form")
+    turn = conversation.say("non", "deny")
+    assert turn.events == {"lead_name": None} and turn.responses == ["utter_invalid_name"]
+    assert turn.asked == "lead_name"
+    assert conversation.say("Anne Test", "start_assessment").asked == "lead_company"
+    assert conversation.say("Marie Stoppa Consulting", "stop").asked == "lead_email"
+    assert conversation.say("anne@example.be").asked == "lead_phone"
+    assert conversation.say("pas de tel", "deny").asked == "lead_consent"
+    assert conversation.slots["lead_name"] == "Anne Test"
+    assert conversation.slots["lead_phone"] == "-"

@@ -21,3 +21,27 @@ def test_language_extraction(text, slot, hint, expected, dispatcher):
                            metadata={"lang": hint} if hint else {})
     result = asyncio.run(ActionValidateSlotMappings().extract_language(dispatcher, tracker, {}))
     assert result == {"language": expected}
+
+
+@pytest.mark.parametrize("text,requested", [
+    ("Brown Foods Company", "lead_company"), ("The Happy Baby Company", "lead_company"),
+    ("John Smith", "lead_name"), ("the.shop@example.com", "lead_email")])
+def test_a_typed_name_or_company_keeps_the_conversation_language(text, requested, dispatcher):
+    """Issue 14: an English-looking company name switched a French conversation to English."""
+    tracker = make_tracker(text, slots={"language": "fr", "requested_slot": requested},
+                           metadata={"lang": "en"}, active_loop="handoff_form")
+    result = asyncio.run(ActionValidateSlotMappings().extract_language(dispatcher, tracker, {}))
+    assert result == {"language": "fr"}
+
+
+def test_a_sentence_outside_the_typed_values_still_switches(dispatcher):
+    tracker = make_tracker("How much does Tmall Global cost?",
+                           slots={"language": "fr", "requested_slot": "lead_company"},
+                           active_loop="handoff_form")
+    result = asyncio.run(ActionValidateSlotMappings().extract_language(dispatcher, tracker, {}))
+    assert result == {"language": "en"}
+    tracker = make_tracker("we are a company of twenty people, is that ok?",
+                           slots={"language": "fr", "requested_slot": "company_size"},
+                           active_loop="assessment_form")
+    result = asyncio.run(ActionValidateSlotMappings().extract_language(dispatcher, tracker, {}))
+    assert result == {"language": "en"}
