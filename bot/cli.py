@@ -229,8 +229,10 @@ def forget(conversation_id: str, dry_run: bool) -> None:
 def purge(older_than_days: Optional[int], lead_older_than_days: Optional[int],
           dry_run: bool) -> None:
     """Delete what is past its retention: tracker events, feedback and unanswered questions
-    older than the retention, leads older than the lead retention (run it daily)."""
+    older than the retention, leads older than the lead retention, log files in var/logs
+    older than AWEX_LOG_RETENTION_DAYS (run it daily)."""
     from bot import storage
+    from bot.logs import prune_logs
 
     settings = Settings.from_env()
     days = older_than_days or settings.retention_days
@@ -245,6 +247,10 @@ def purge(older_than_days: Optional[int], lead_older_than_days: Optional[int],
     click.echo(f"{verb} {_deletion_summary(counts)} "
                f"(conversation events, feedback and unanswered questions older than {days} days, "
                f"leads older than {lead_days} days)")
+    log_dir = settings.var_dir / "logs"
+    logs = prune_logs(log_dir, settings.log_retention_days, dry_run=dry_run)
+    click.echo(f"{verb} {logs} log file(s) older than {settings.log_retention_days} days "
+               f"in {log_dir}")
 
 
 if __name__ == "__main__":

@@ -78,6 +78,17 @@ class Settings:
     lead_retention_days: int = 365
     # A figure whose as-of marker ({2021}) is older than this is reported by `bot check`.
     fact_max_age_months: int = 18
+    # Technical logs (var/logs) rotate daily and are deleted after this many days, by `make
+    # run` and `bot purge`: they hold no message text, and the privacy notice says 14 days.
+    log_retention_days: int = 14
+    # Reverse proxies in front of the web app whose X-Forwarded-For/-Proto are believed
+    # (werkzeug's ProxyFix); 0: the connecting address is the client's, headers are ignored.
+    trusted_proxies: int = 0
+    # Where the chat API counts its rate limits and remembers the buttons it offered:
+    # memory:// (one web process) or a Redis URL shared by several web processes.
+    ratelimit_storage_uri: str = "memory://"
+    # Served over HTTPS: Secure cookies and Strict-Transport-Security.
+    secure_cookies: bool = False
     extra: Dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -105,6 +116,14 @@ class Settings:
             retention_days=int(env.get("AWEX_RETENTION_DAYS", "90")),
             lead_retention_days=int(env.get("AWEX_LEAD_RETENTION_DAYS", "365")),
             fact_max_age_months=int(env.get("AWEX_FACT_MAX_AGE_MONTHS", "18")),
+            log_retention_days=int(env.get("AWEX_LOG_RETENTION_DAYS", "14")),
+            trusted_proxies=int(env.get("AWEX_TRUSTED_PROXIES", "0")),
+            # Without an explicit URI, the Redis of Rasa's lock store when there is one
+            # (several instances), database 2 (the lock store uses 1).
+            ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI") or (
+                f"redis://{env.get('LOCK_STORE_HOST')}:{env.get('LOCK_STORE_PORT') or 6379}/2"
+                if env.get("LOCK_STORE_HOST") else "memory://"),
+            secure_cookies=env.get("AWEX_SECURE_COOKIES", "0") == "1",
         )
 
     def tuning(self) -> RetrievalTuning:

@@ -104,13 +104,15 @@ def engine_for(url: str) -> Engine:
                 from pathlib import Path
 
                 Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-                engine = create_engine(url, connect_args={"timeout": 15})
+                # hide_parameters: a failed insert's error (which gets logged) does not
+                # quote the lead's name and e-mail.
+                engine = create_engine(url, connect_args={"timeout": 15}, hide_parameters=True)
 
                 @event.listens_for(engine, "connect")
                 def _wal(connection, _record) -> None:  # readers never block the writer
                     connection.execute("PRAGMA journal_mode=WAL")
             else:
-                engine = create_engine(url, pool_pre_ping=True)
+                engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
             Base.metadata.create_all(engine)
             _ENGINES[url] = engine
         return _ENGINES[url]

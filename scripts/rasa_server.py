@@ -10,9 +10,19 @@ validator each time. The benchmark profile (docs/bench/report.md §6) found that
 70% of Rasa's CPU per turn (~49 ms per reply against ~0.6 ms with a validator built once).
 The replies are still validated against the same schema, with the same error on a bad reply;
 only the repeated set-up goes.
+
+Also: tracebacks in Rasa's log keep their frames but not the exceptions' messages
+(bot/logs.py). When an action fails, Rasa logs "Failed to execute custom action" caused by the
+action server's reply, whose message is that reply's body: with rasa-sdk's default handler,
+the whole tracker (every message, names, e-mails).
 """
 import sys
+from pathlib import Path
 from typing import Any, Dict
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 
 def install_cached_reply_validator() -> None:
@@ -41,6 +51,9 @@ def install_cached_reply_validator() -> None:
 
 
 def main() -> int:
+    from bot.logs import hide_exception_messages
+
+    hide_exception_messages()
     install_cached_reply_validator()
     from rasa.__main__ import main as rasa_main
 

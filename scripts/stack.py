@@ -2,12 +2,18 @@
 
 Used by `make run` (foreground, Ctrl-C stops everything) and by the end-to-end tests (as a
 context manager). Each process runs in its own process group so nothing is left behind.
+
+Each process's output goes to `<log dir>/<name>.log` through bot/logs.py: e-mail addresses
+redacted, one file per day, files older than AWEX_LOG_RETENTION_DAYS (14) deleted at start.
+The web app's secret (AWEX_SECRET_KEY) is created on first start in var/secret_key (mode 0600)
+and reused, unless the environment or .env sets one.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -20,11 +26,41 @@ from pathlib import Path
 from typing import Dict, Iterator, List, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as `python scripts/stack.py`
+    sys.path.insert(0, str(ROOT))
+
+from bot.logs import DailyLog, prune_logs  # noqa: E402
+
 VAR = Path(os.environ.get("AWEX_VAR_DIR", ROOT / "var"))
 RASA_PYTHON = VAR / "venv-rasa" / "bin" / "python"
-# `rasa` started through this launcher: Rasa's check of action-server replies, compiled once.
+# `rasa` started through this launcher: Rasa's check of action-server replies, compiled once,
+# and tracebacks logged without the exceptions' messages (bot/logs.py).
 RASA_LAUNCHER = ROOT / "scripts" / "rasa_server.py"
+# The action server through this launcher: a failing action's log and reply carry no tracker.
+ACTION_LAUNCHER = ROOT / "scripts" / "action_server.py"
 APP_PYTHON = VAR / "venv-app" / "bin" / "python"
+SECRET_FILE = VAR / "secret_key"
+
+
+def persistent_secret(path: Path = SECRET_FILE) -> str:
+    """The secret in `path`, created (random, mode 0600) on first use and reused after."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        os.chmod(path, 0o600)  # whoever loosened it: only this user reads the secret
+        secret = path.read_text(encoding="utf-8").strip()
+        if secret:
+            return secret
+        path.unlink()  # an empty file left by an interrupted first start
+        return persistent_secret(path)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        secret = secrets.token_urlsafe(48)
+        handle.write(secret + "\n")
+    return secret
+
+
+def log_retention_days(env: Dict[str, str]) -> int:
+    return int(env.get("AWEX_LOG_RETENTION_DAYS") or 14)
 
 
 @dataclass
@@ -87,12 +123,16 @@ class Stack:
             "SANIC_HOST": env.get("ACTION_SERVER_HOST", "127.0.0.1"),
         })
         env.update(self.env)
+        if not env.get("AWEX_SECRET_KEY"):
+            path = Path(env.get("AWEX_VAR_DIR") or VAR) / "secret_key"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            env["AWEX_SECRET_KEY"] = persistent_secret(path)
         return env
 
     def commands(self) -> Dict[str, List[str]]:
         return {
             # rasa-sdk binds to SANIC_HOST (set to loopback in `environment`).
-            "actions": [str(APP_PYTHON), "-m", "rasa_sdk", "--actions", "actions",
+            "actions": [str(APP_PYTHON), str(ACTION_LAUNCHER), "--actions", "actions",
                         "--port", str(self.ports.actions)],
             # No --enable-api: Rasa's HTTP API stays off; only the REST channel is served.
             "rasa": [str(RASA_PYTHON), str(RASA_LAUNCHER), "run",
@@ -113,11 +153,14 @@ class Stack:
     def start(self, names: Optional[List[str]] = None) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         env = self.environment()
+        days = log_retention_days(env)
+        prune_logs(self.log_dir, days)
         for name in names or ["actions", "rasa", "web"]:
-            log = open(self.log_dir / f"{name}.log", "ab")
-            self.processes[name] = subprocess.Popen(
-                self.commands()[name], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True)
+            process = subprocess.Popen(
+                self.commands()[name], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, start_new_session=True)
+            DailyLog(self.log_dir, name, days).pump(process.stdout)
+            self.processes[name] = process
 
     def wait_ready(self, timeout: float = 300.0, names: Optional[List[str]] = None) -> None:
         deadline = time.monotonic() + timeout

@@ -2,27 +2,36 @@
 
 Rasa answers one bot utterance as a text message followed by a `custom` message (the payload);
 `merge_messages` folds them back together so the widget gets one object per utterance.
+
+The server issues conversation ids and only takes back the tokens it signed, and a message
+starting with "/" is an intent only when the bot offered that button (web/conversations.py).
+Rate limits (Flask-Limiter, moving window of one minute): per conversation, shared by chat
+and feedback, with new conversations counted per client address; and per client address. The
+client address is the connecting one unless AWEX_TRUSTED_PROXIES says how many reverse
+proxies' X-Forwarded-For to believe (ProxyFix, web/__init__.py). Limits are counted in memory,
+or in Redis (RATELIMIT_STORAGE_URI) to be shared by several web processes; if Redis is
+unreachable, in memory until it is back.
 """
 from __future__ import annotations
 
 import json
+import math
 import re
-import threading
 import time
-import uuid
-from collections import defaultdict, deque
-from typing import Any, Deque, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Tuple
 
 import requests
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from flask.blueprints import BlueprintSetupState
+from flask_limiter import Limiter, RateLimitExceeded
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot import storage
+from web.conversations import Offers, issue_token, new_conversation_id, verify_token
 from web.strings import ui_string
 
 bp = Blueprint("chat", __name__)
 
-SESSION_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")  # used with fullmatch: no trailing \n
 LANGS = ("fr", "en")
 # Lone UTF-16 surrogates (JSON "\ud800") cannot be encoded to UTF-8 by any database or by
 # Rasa, and NUL is refused by PostgreSQL text columns: both are cleaned out of user text.
@@ -36,27 +45,76 @@ class ApiError(Exception):
         self.status, self.key, self.lang, self.detail = status, key, lang, detail
 
 
-class RateLimiter:
-    """Sliding-window limits per session and per IP; in memory, per process, which suffices for
-    one web process and is documented as such."""
-
-    def __init__(self) -> None:
-        self._hits: Dict[str, Deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def allow(self, key: str, limit: int, window: float) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            hits = self._hits[key]
-            while hits and now - hits[0] > window:
-                hits.popleft()
-            if len(hits) >= limit:
-                return False
-            hits.append(now)
-            return True
+def client_address() -> str:
+    """The client's address (ProxyFix has already put the trusted proxy's view in it)."""
+    return request.remote_addr or "unknown"
 
 
-limiter = RateLimiter()
+def _peek_body() -> Dict[str, Any]:
+    """The JSON object of the request for the rate limiter's keys, or {}: read before the
+    view validates it, never failing (the view answers what is wrong)."""
+    if "awex_peek" not in g:
+        body: Any = {}
+        limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+        length = request.content_length
+        if request.is_json and length is not None and length <= limit:
+            try:
+                body = json.loads(request.get_data(cache=True).decode("utf-8-sig"))
+            except Exception:  # any unreadable body: the view's validation reports it
+                body = {}
+        g.awex_peek = body if isinstance(body, dict) else {}
+    return g.awex_peek
+
+
+def _conversation_key() -> str:
+    """The conversation a verified token names; a request without one (a new conversation,
+    or one the view will refuse) counts against its client address."""
+    conversation = verify_token(current_app.secret_key, _peek_body().get("session"))
+    return f"conversation:{conversation}" if conversation else f"new:{client_address()}"
+
+
+def _limit(name: str) -> str:
+    return f"{int(current_app.config[name])}/minute"
+
+
+limiter = Limiter(key_func=client_address, key_prefix="awex")
+per_conversation = limiter.shared_limit(lambda: _limit("RATE_LIMIT_PER_SESSION"),
+                                        scope="conversation", key_func=_conversation_key)
+per_address = limiter.shared_limit(lambda: _limit("RATE_LIMIT_PER_IP"), scope="address",
+                                   key_func=client_address)
+
+
+@bp.record_once
+def _setup(state: BlueprintSetupState) -> None:
+    app: Flask = state.app
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
+    # Redis down: count in memory meanwhile rather than answer 500.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    limiter.init_app(app)
+    app.extensions["awex_offers"] = Offers(app.config["RATELIMIT_STORAGE_URI"])
+
+
+def offers() -> Offers:
+    return current_app.extensions["awex_offers"]
+
+
+def reset_limits() -> None:
+    """Forget every count (tests, benchmarks)."""
+    if limiter.initialized:
+        limiter.reset()
+
+
+@bp.errorhandler(RateLimitExceeded)
+def _rate_limited(error: RateLimitExceeded) -> Tuple[Response, int]:
+    lang = _peek_body().get("lang")
+    lang = lang if lang in LANGS else "fr"
+    response = jsonify({"error": "rate_limited", "message": ui_string("error_rate_limited", lang)})
+    current = limiter.current_limit  # the breached limit; window[0]: when a hit frees up
+    wait = current.window[0] - time.time() if current is not None else 60
+    response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+    return response, 429
 
 
 @bp.errorhandler(ApiError)
@@ -121,21 +179,21 @@ def _lang(body: Dict[str, Any]) -> str:
     return lang
 
 
-def _session(body: Dict[str, Any], lang: str) -> str:
-    session = body.get("session")
-    if session is None:
-        return uuid.uuid4().hex
-    if not isinstance(session, str) or not SESSION_PATTERN.fullmatch(session):
-        raise ApiError(400, "bad_field", lang, "session must be 8-64 letters, digits, - or _")
-    return session
-
-
-def _rate_limit(session: str, lang: str) -> None:
-    ip = request.remote_addr or "unknown"
-    config = current_app.config
-    if not (limiter.allow(f"s:{session}", config["RATE_LIMIT_PER_SESSION"], 60.0)
-            and limiter.allow(f"ip:{ip}", config["RATE_LIMIT_PER_IP"], 60.0)):
-        raise ApiError(429, "rate_limited", lang)
+def _conversation(body: Dict[str, Any], lang: str) -> Tuple[str, str]:
+    """(conversation id, token): a new conversation when the body names none, else the one
+    its token names; a token this app did not sign is refused (403) before Rasa is asked."""
+    token = body.get("session")
+    secret = current_app.secret_key
+    if token is None:
+        conversation = new_conversation_id()
+        return conversation, issue_token(secret, conversation)
+    if not isinstance(token, str):
+        raise ApiError(400, "bad_field", lang, "session must be the token the server issued")
+    conversation = verify_token(secret, token)
+    if conversation is None:
+        raise ApiError(403, "forbidden", lang,
+                       "this conversation was not started here: send no session to start one")
+    return conversation, token
 
 
 def merge_messages(raw: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
@@ -182,10 +240,12 @@ def ask_rasa(session: str, text: str, lang: str) -> List[Dict[str, Any]]:
 
 
 @bp.post("/api/chat")
+@per_address
+@per_conversation
 def chat() -> Response:
     body = _json_body({"session", "message", "lang"})
     lang = _lang(body)
-    session = _session(body, lang)
+    conversation, token = _conversation(body, lang)
     message = body.get("message")
     if not isinstance(message, str):
         raise ApiError(400, "bad_field", lang, "message must be a string")
@@ -194,8 +254,9 @@ def chat() -> Response:
         raise ApiError(400, "empty", lang)
     if len(message) > current_app.config["MAX_MESSAGE_CHARS"]:
         raise ApiError(413, "too_long", lang)
-    _rate_limit(session, lang)
-    return jsonify({"session": session, "messages": ask_rasa(session, message, lang)})
+    messages = ask_rasa(conversation, offers().to_rasa(conversation, message), lang)
+    offers().remember(conversation, messages)
+    return jsonify({"session": token, "messages": messages})
 
 
 SOURCE_FIELDS = ("id", "title", "url")
@@ -209,10 +270,12 @@ def _valid_source(source: Any) -> bool:
 
 
 @bp.post("/api/feedback")
+@per_address
+@per_conversation
 def feedback() -> Tuple[Response, int]:
     body = _json_body({"session", "helpful", "question", "answer", "sources", "lang"})
     lang = _lang(body)
-    session = _session(body, lang)
+    session, _token = _conversation(body, lang)
     helpful = body.get("helpful")
     if not isinstance(helpful, bool):
         raise ApiError(400, "bad_field", lang, "helpful must be true or false")
@@ -225,7 +288,6 @@ def feedback() -> Tuple[Response, int]:
             or not all(_valid_source(s) for s in sources):
         raise ApiError(400, "bad_field", lang,
                        "sources must be a list of at most 10 {id, title, url} strings")
-    _rate_limit(session, lang)
     clean_sources = [{k: clean_text(s.get(k, ""))[:500] for k in SOURCE_FIELDS}
                      for s in sources]
     question, answer = clean_text(question), clean_text(answer)

@@ -84,9 +84,6 @@ def _setup(state: BlueprintSetupState) -> None:
     throttle per app so tests start clean."""
     app = state.app
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
-    if app.config.get("SECRET_KEY") in (None, "", "dev-only-change-me") and not app.testing:
-        app.logger.warning("AWEX_SECRET_KEY is not set: advisor console sessions could be "
-                           "forged; set a long random secret in production")
     csrf.init_app(app)
     app.extensions["awex_login_throttle"] = LoginThrottle()
 
@@ -146,7 +143,12 @@ def _safe_next(target: Optional[str]) -> Optional[str]:
 
 
 @bp.before_request
-def _guard() -> Optional[Response]:
+def _guard() -> Any:
+    if current_app.config.get("SECRET_PROBLEM"):
+        # No secret of our own (web/__init__.py): a forged or guessed session must not open
+        # the console, so nothing here is served; the page and the log say what to set.
+        return render("message.html", status=503, title_key="console_disabled_title",
+                      message_key="console_disabled")
     if request.method == "POST":
         csrf.protect()  # raises CSRFError, rendered by _csrf_failed
     if request.endpoint in ("console.login",):

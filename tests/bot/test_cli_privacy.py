@@ -3,6 +3,7 @@ store), configured through the environment as an operator would."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from pathlib import Path
 
@@ -126,3 +127,21 @@ def test_privacy_commands_have_help():
             if param.param_type_name == "option":
                 assert param.help, f"{name} --{param.name}"
         assert CliRunner().invoke(main, [name, "--help"]).exit_code == 0
+
+
+def test_purge_deletes_log_files_older_than_the_log_retention(env, tmp_path, monkeypatch):
+    """Issue 14: the logs (which held whole conversations) were never purged."""
+    folder = tmp_path / "var" / "logs"
+    folder.mkdir(parents=True)
+    old, current = folder / "rasa.log.2026-01-02", folder / "rasa.log"
+    old.write_text("x")
+    current.write_text("y")
+    weeks_ago = time.time() - 15 * DAY
+    os.utime(old, (weeks_ago, weeks_ago))
+    monkeypatch.delenv("AWEX_LOG_RETENTION_DAYS", raising=False)
+    dry = CliRunner().invoke(main, ["purge", "--dry-run"])
+    assert "would delete 1 log file(s) older than 14 days" in dry.output and old.exists()
+    result = CliRunner().invoke(main, ["purge"])
+    assert result.exit_code == 0, result.output
+    assert "deleted 1 log file(s) older than 14 days" in result.output
+    assert not old.exists() and current.exists()

@@ -89,7 +89,7 @@ def app(tmp_path: Path, knowledge_dir: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("AWEX_KNOWLEDGE_DIR", str(knowledge_dir))
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.delenv("AWEX_INDEX_DIR", raising=False)
-    chat.limiter._hits.clear()
+    chat.reset_limits()
     return create_app(test_config={
         "TESTING": True,
         "SECRET_KEY": "test-secret",

@@ -90,6 +90,11 @@ def default_script(sender: str, text: str, lang: str) -> Optional[Reply]:
         return JD_FR
     if "xss" in lowered:
         return XSS
+    if lowered.startswith("mon nom :"):  # the handoff's confirmation echoes the typed name
+        name = text.split(":", 1)[1].strip()
+        return [{"text": f"Merci {name} ! Votre demande est enregistrée : un conseiller de "
+                         "l'Awex vous écrira à **paul@example.com**, en général sous 5 jours "
+                         "ouvrables."}]
     if "tmall" in lowered:
         return TMALL_EN if lowered.startswith(("what", "how")) else TMALL_FR
     return None  # declined

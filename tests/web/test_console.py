@@ -186,7 +186,7 @@ def test_console_in_english(logged_in):
 
 def test_json_api_needs_no_csrf_token(client):
     """CSRF protects the console only: the widget's JSON API keeps working without tokens."""
-    response = client.post("/api/feedback", json={"session": "abcdefgh1234", "helpful": True,
+    response = client.post("/api/feedback", json={"helpful": True,
                                                   "question": "q", "answer": "a", "lang": "fr"})
     assert response.status_code == 201
     chat = client.post("/api/chat", json={"message": "bonjour", "lang": "fr"})

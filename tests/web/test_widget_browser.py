@@ -72,7 +72,7 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any, stack: Dict[str, Any], request: pytest.FixtureRequest) -> Iterator[Any]:
     """A fresh browser context per test; CSP violations and script errors fail the test."""
-    chat.limiter._hits.clear()
+    chat.reset_limits()
     size = getattr(request, "param", {"width": 1280, "height": 860})
     context = browser.new_context(viewport=size)
     context.set_default_timeout(10_000)
@@ -456,3 +456,50 @@ def test_advisor_sees_unanswered_question_and_feedback(page, stack):
     expect(page.locator(".flash")).to_have_text(FR["console_logged_out"])
     page.goto(f"{base}/console/feedback")
     expect(page).to_have_url(re.compile(r"/console/login"))
+
+
+def test_values_the_user_typed_are_shown_as_typed(page, stack):
+    """Issue 14: a lead name `[texte](https://evil.example)` echoed in the confirmation was
+    rendered as a clickable link."""
+    from playwright.sync_api import expect
+
+    open_widget(page, stack["base"])
+    for name in ("[texte](https://evil.example)", "**Paul** [x](kb:jd-worldwide)"):
+        ask(page, f"Mon nom : {name}")
+        reply = bot_messages(page).last
+        expect(reply).to_contain_text(f"Merci {name} !")
+        assert reply.locator("a, button").count() == 0
+        # the bot's own markdown in the same message still renders
+        expect(reply.locator("strong")).to_have_text("paul@example.com")
+    assert page.locator(".msg.bot a[href*='evil.example']").count() == 0
+    shot(page, "11-widget-echo-as-text")
+
+
+def test_a_conversation_token_the_server_did_not_issue(page, stack):
+    """The widget keeps the server's token; a tampered one is refused with a readable message,
+    the text stays in the input, and "New conversation" starts over."""
+    from playwright.sync_api import expect
+
+    base, fake = stack["base"], stack["fake"]
+    open_widget(page, base)
+    ask(page, TMALL_QUESTION)
+    token = page.evaluate(f"JSON.parse(window.sessionStorage.getItem({STORE_KEY!r})).session")
+    conversation, _, signature = token.partition(".")
+    assert re.fullmatch(r"[A-Za-z0-9_-]{32}", conversation) and signature
+    assert fake.requests[-1]["sender"] == conversation
+    page.evaluate(f"""() => {{
+        const state = JSON.parse(window.sessionStorage.getItem({STORE_KEY!r}));
+        state.session = "someone-elses-conversation";
+        window.sessionStorage.setItem({STORE_KEY!r}, JSON.stringify(state));
+    }}""")
+    page.reload()
+    page.locator(".panel").wait_for(state="visible")
+    sent = len(fake.requests)
+    ask(page, "Tmall encore")
+    expect(page.locator(".error")).to_have_text(FR["error_forbidden"])
+    expect(page.locator("#awex-input")).to_have_value("Tmall encore")
+    assert len(fake.requests) == sent  # nothing reached Rasa
+    page.locator(".reset").click()
+    ask(page, "Tmall encore")
+    expect(bot_messages(page).last).to_contain_text("Ouvrir une boutique")
+    assert fake.requests[-1]["sender"] != conversation

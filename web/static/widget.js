@@ -7,6 +7,11 @@
  * No framework. Everything lives in an open shadow DOM so the host page's styles neither leak
  * in nor out. Every sentence comes from /api/ui-strings (domain.yml). Bot text is rendered by
  * building DOM nodes with textContent only: an answer containing HTML shows it as text.
+ * Bot replies can echo what the user typed (a name, an e-mail): links are rendered only in
+ * knowledge answers (curated articles), and markdown the user typed shows as typed.
+ *
+ * The conversation is the server's: its first reply carries a signed token ("session"), kept
+ * in the tab's sessionStorage and sent back with every message; "New conversation" drops it.
  */
 (function () {
   "use strict";
@@ -171,7 +176,26 @@
     return document.createTextNode(label);
   }
 
-  function renderInline(text, into) {
+  /** How a bot message may be rendered: `links` only for knowledge answers (whose text comes
+   *  from the curated articles); `typed` what the user typed, lower-cased, so that markdown
+   *  echoed from it (a name "[texte](https://evil.example)" or "**x**") shows as plain text. */
+  function renderContext(payload) {
+    var type = payload && typeof payload.type === "string" ? payload.type : "";
+    return {
+      links: type.indexOf("kb_") === 0,
+      typed: state.entries.filter(function (e) { return e.role === "user"; })
+        .map(function (e) { return String(e.text).toLowerCase(); })
+    };
+  }
+
+  var AUTHORED = { links: true, typed: [] }; // the widget's own sentences
+
+  function typedByUser(raw, ctx) {
+    var lower = raw.toLowerCase();
+    return ctx.typed.some(function (text) { return text.indexOf(lower) >= 0; });
+  }
+
+  function renderInline(text, into, ctx) {
     var pattern = /\*\*([^*]+?)\*\*|\[([^\]\n]+)\]\(([^)\s]+)\)/g;
     var last = 0;
     var match;
@@ -179,12 +203,16 @@
       if (match.index > last) {
         into.appendChild(document.createTextNode(text.slice(last, match.index)));
       }
-      if (match[1] !== undefined) {
+      if (typedByUser(match[0], ctx)) {
+        into.appendChild(document.createTextNode(match[0]));
+      } else if (match[1] !== undefined) {
         var strong = el("strong");
-        renderInline(match[1], strong);
+        renderInline(match[1], strong, ctx);
         into.appendChild(strong);
-      } else {
+      } else if (ctx.links) {
         into.appendChild(renderLink(match[2], match[3]));
+      } else {
+        into.appendChild(document.createTextNode(match[0]));
       }
       last = pattern.lastIndex;
     }
@@ -194,7 +222,8 @@
   }
 
   /** Paragraphs (blank-line separated), bullet and numbered lists, bold and links. */
-  function renderMarkdown(text, into) {
+  function renderMarkdown(text, into, ctx) {
+    ctx = ctx || AUTHORED;
     var bullet = /^\s*[-*\u2022]\s+/;
     var numbered = /^\s*\d+[.)]\s+/;
     String(text).replace(/\r\n?/g, "\n").split(/\n[ \t]*\n/).forEach(function (block) {
@@ -213,10 +242,10 @@
             if (!first) {
               node.appendChild(el("br"));
             }
-            renderInline(lines[i].trim(), node);
+            renderInline(lines[i].trim(), node, ctx);
           } else {
             var li = el("li");
-            renderInline(lines[i].replace(kind === "ul" ? bullet : numbered, ""), li);
+            renderInline(lines[i].replace(kind === "ul" ? bullet : numbered, ""), li, ctx);
             node.appendChild(li);
           }
           first = false;
@@ -430,9 +459,9 @@
     var node = el("div", "msg bot");
     node.appendChild(el("span", "sr-only", t("widget_bot") + " : "));
     var body = el("div", "body");
-    renderMarkdown(entry.text, body);
-    node.appendChild(body);
     var payload = entry.payload && typeof entry.payload === "object" ? entry.payload : null;
+    renderMarkdown(entry.text, body, renderContext(payload));
+    node.appendChild(body);
     // The answer's text already cites its first source; list only the other ones.
     var extraSources = payload && Array.isArray(payload.sources) ? payload.sources.filter(function (source) {
       return source && typeof source === "object" && String(entry.text || "").indexOf(String(source.url)) === -1;
