@@ -192,7 +192,6 @@ def make_run(work: Path, timeout: float, command: List[str]) -> Dict:
     result: Dict = {"command": " ".join(command[-2:]), "ports": [rasa, actions, web]}
     try:
         deadline = t0 + timeout
-        session = f"bench-coldstart-{uuid.uuid4().hex[:12]}"
         url = f"http://127.0.0.1:{web}/api/chat"
         ready_line = None
         answered = None
@@ -207,7 +206,7 @@ def make_run(work: Path, timeout: float, command: List[str]) -> Dict:
             for name in [n for n, u in up.items() if get_ok(u)]:
                 del up[name]
             if answered is None and not up and post(
-                    url, {"session": session, "message": "bonjour", "lang": "fr"}, timeout=60):
+                    url, {"message": "bonjour", "lang": "fr"}, timeout=60):
                 answered = round(time.monotonic() - t0, 2)
             if answered is not None and ready_line is not None:
                 break

@@ -71,6 +71,7 @@ def main() -> None:
     latencies: List[float] = []
     errors: List[str] = []
     memory: Dict[str, List[float]] = {"actions": [], "rasa": [], "web": []}
+    conversations: List[str] = []  # ids the server issued (the part of a token before the dot)
     deadline = time.monotonic() + MAX_SECONDS
     with running_stack(PORTS, work / "logs", env) as stack:
         stop = threading.Event()
@@ -83,16 +84,22 @@ def main() -> None:
 
         def session(number: int) -> None:
             http = requests.Session()
+            token = None  # issued by the server on the first turn
             for turn in range(args.turns):
                 if time.monotonic() > deadline:
                     errors.append(f"session {number}: stopped at the time limit")
                     return
                 started = time.perf_counter()
                 try:
-                    reply = http.post(f"{stack.web_url}/api/chat", timeout=60, json={
-                        "session": f"soak-{number:04d}", "lang": "fr",
-                        "message": TURNS[turn % len(TURNS)]})
-                    if reply.status_code != 200:
+                    body = {"lang": "fr", "message": TURNS[turn % len(TURNS)]}
+                    if token:
+                        body["session"] = token
+                    reply = http.post(f"{stack.web_url}/api/chat", timeout=60, json=body)
+                    if reply.status_code == 200:
+                        if token is None:
+                            conversations.append(reply.json()["session"].split(".")[0])
+                        token = reply.json()["session"]
+                    else:
                         errors.append(f"session {number} turn {turn}: HTTP {reply.status_code}")
                 except requests.RequestException as exc:
                     errors.append(f"session {number} turn {turn}: {exc}")
@@ -110,8 +117,9 @@ def main() -> None:
         stop.set()
         sampler.join()
     with sqlite3.connect(work / "tracker.db") as db:
-        counts = dict(db.execute("SELECT sender_id, COUNT(*) FROM events WHERE type_name='user' "
-                                 "AND sender_id LIKE 'soak-%' GROUP BY sender_id").fetchall())
+        counts = {sender: n for sender, n in db.execute(
+            "SELECT sender_id, COUNT(*) FROM events WHERE type_name='user' GROUP BY sender_id")
+            if sender in conversations}
     incomplete = {s: n for s, n in counts.items() if n != args.turns}
     missing = args.sessions - len(counts)
     ordered = sorted(latencies)

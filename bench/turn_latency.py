@@ -36,7 +36,7 @@ import itertools
 import threading
 import time
 import uuid
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 from common import (GOLD, LoadSampler, cpu_seconds, free_ports, header, parse_args,
                     proc_status, say, store, summary, temp_dir)
@@ -94,15 +94,20 @@ class Budget:
             return True
 
 
-def chat_turn(http, url: str, session: str, turn: Dict) -> Dict:
+def chat_turn(http, url: str, session: Dict, turn: Dict) -> Dict:
+    """One turn of a conversation; `session` holds the token the server issued on its first
+    turn (none yet: the turn starts the conversation)."""
     started = time.perf_counter()
     record = {"kind": turn["kind"], "fresh": turn.get("fresh"), "first": turn.get("first", False)}
+    body = {"message": turn["text"], "lang": turn["lang"]}
+    if session.get("token"):
+        body["session"] = session["token"]
     try:
-        reply = http.post(url, json={"session": session, "message": turn["text"],
-                                     "lang": turn["lang"]}, timeout=REQUEST_TIMEOUT)
+        reply = http.post(url, json=body, timeout=REQUEST_TIMEOUT)
         record["ms"] = 1000 * (time.perf_counter() - started)
         record["status"] = reply.status_code
         if reply.status_code == 200:
+            session["token"] = reply.json().get("session")
             messages = reply.json().get("messages", [])
             kinds = [m["payload"].get("type") for m in messages if "payload" in m]
             record["payload"] = kinds[0] if kinds else None
@@ -122,7 +127,7 @@ def worker(base_url: str, level: int, number: int, questions: Questions, budget:
     url = base_url + "/api/chat"
     with requests.Session() as http:
         while True:
-            session = f"bench-{level}-{number}-{uuid.uuid4().hex[:12]}"
+            session: Dict = {}  # a new conversation: the server issues its token
             for turn in conversation(questions):
                 if not budget.take():
                     return
@@ -192,19 +197,20 @@ def direct_calls(stack, questions: Questions, count: int) -> Dict:
     timings: Dict[str, List[float]] = {"web": [], "rasa": [], "action": [], "rasa_greet": []}
     rasa_url = f"http://127.0.0.1:{stack.ports.rasa}/webhooks/rest/webhook"
     with requests.Session() as http:
-        def timed(key: Optional[str], url: str, body: Dict) -> None:
+        def timed(key: Optional[str], url: str, body: Dict) -> Any:
             started = time.perf_counter()
-            http.post(url, json=body, timeout=REQUEST_TIMEOUT).raise_for_status()
+            reply = http.post(url, json=body, timeout=REQUEST_TIMEOUT)
+            reply.raise_for_status()
             if key:
                 timings[key].append(1000 * (time.perf_counter() - started))
+            return reply.json()
 
         for n in range(count):
-            session = f"bench-direct-{uuid.uuid4().hex[:12]}"
             q, _ = questions.next()
-            timed(None, stack.web_url + "/api/chat",
-                  {"session": session, "message": GREET_FR, "lang": "fr"})
+            token = timed(None, stack.web_url + "/api/chat",
+                          {"message": GREET_FR, "lang": "fr"})["session"]
             timed("web", stack.web_url + "/api/chat",
-                  {"session": session, "message": q.text, "lang": q.lang})
+                  {"session": token, "message": q.text, "lang": q.lang})
             sender = f"bench-direct-{uuid.uuid4().hex[:12]}"
             q, _ = questions.next()
             timed("rasa_greet", rasa_url,

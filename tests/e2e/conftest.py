@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import pytest
 import requests
@@ -48,15 +48,27 @@ def stack(tmp_path_factory):
 
 
 class Chat:
-    """A conversation through the public API, as the widget holds it."""
+    """A conversation through the public API, as the widget holds it: the first message
+    sends no session, and the server's reply carries the conversation's token, sent back
+    with every later message (`name` only labels the conversation in the test)."""
 
-    def __init__(self, base_url: str, session: str, lang: str = "fr"):
-        self.url, self.session, self.lang = base_url + "/api/chat", session, lang
+    def __init__(self, base_url: str, name: str = "", lang: str = "fr"):
+        self.url, self.name, self.lang = base_url + "/api/chat", name, lang
+        self.session: Optional[str] = None  # the token the server issued
+
+    @property
+    def conversation_id(self) -> str:
+        """The id Rasa's tracker store and the app database know the conversation by."""
+        assert self.session, "say something first"
+        return self.session.split(".")[0]
 
     def say(self, text: str) -> List[Dict]:
-        reply = requests.post(self.url, json={"session": self.session, "message": text,
-                                              "lang": self.lang}, timeout=60)
+        body = {"message": text, "lang": self.lang}
+        if self.session:
+            body["session"] = self.session
+        reply = requests.post(self.url, json=body, timeout=60)
         assert reply.status_code == 200, reply.text
+        self.session = reply.json()["session"]
         return reply.json()["messages"]
 
 

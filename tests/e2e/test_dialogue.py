@@ -37,7 +37,7 @@ def test_assessment_with_digression_then_handoff_with_consent(stack):
     done = chat.say("/affirm")
     assert "marie@example.be" in texts(done)[0]
     leads = [l for l in storage.recent(stack.test_env["DATABASE_URL"], storage.Lead)
-             if l.conversation_id == "e2e-assess-1"]
+             if l.conversation_id == chat.conversation_id]
     assert len(leads) == 1 and '"ready"' in leads[0].assessment_json
 
 
@@ -48,4 +48,4 @@ def test_handoff_without_consent_stores_nothing(stack):
         chat.say(answer)
     assert "store nothing" in texts(chat.say("/deny"))[0]
     assert not [l for l in storage.recent(stack.test_env["DATABASE_URL"], storage.Lead)
-                if l.conversation_id == "e2e-noconsent-1"]
+                if l.conversation_id == chat.conversation_id]
