@@ -27,7 +27,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Optional, Tuple, Type
 
-HIDDEN = "(message hidden: it may quote user data; LOG_LEVEL=DEBUG shows it)"
+HIDDEN = "(message hidden: it may quote user data; the debug log level shows it)"
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 ExcInfo = Tuple[Type[BaseException], BaseException, Optional[TracebackType]]
 
