@@ -3,6 +3,7 @@ them, and no name nor e-mail reaches the logs."""
 from __future__ import annotations
 
 import re
+import sqlite3
 
 import pytest
 import requests
@@ -54,9 +55,39 @@ def test_no_name_nor_email_in_the_logs(stack):
         stack.wait_ready(names=["actions"])
     chat.say(f"je suis {NAME}, {EMAIL}")
     logs = sorted(stack.log_dir.glob("*.log*"))
-    assert {p.name for p in logs} >= {"rasa.log", "actions.log", "web.log"}
+    # web.log appears only if the web app has something to say (it logs from WARNING up).
+    assert {p.name for p in logs} >= {"rasa.log", "actions.log"}
     text = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in logs)
     for secret in (NAME, "Quartzfeld", "quartzfeld", EMAIL, "Tmall Global ?"):
         assert secret not in text, secret
     assert not re.search(r"[\w.+-]+@[\w-]+\.[\w.-]+", text)  # no e-mail address at all
     assert chat.conversation_id not in text  # not even the conversation id
+
+
+def test_a_failed_lead_insert_logs_no_name_nor_email(stack):
+    """The action that stores a lead fails on a database that cannot take it: its traceback
+    used to quote the INSERT's parameters (name, company, e-mail) in the action server's log."""
+    broken = stack.work / "broken-app.db"
+    with sqlite3.connect(broken) as db:  # a `leads` table without the columns the insert names
+        db.execute("CREATE TABLE leads (id INTEGER PRIMARY KEY)")
+    original = stack.env["DATABASE_URL"]
+    stack.stop(["actions"])
+    stack.env["DATABASE_URL"] = f"sqlite:///{broken}"
+    stack.start(["actions"])
+    stack.wait_ready(names=["actions"])
+    try:
+        chat = Chat(stack.web_url, "e2e-lead-failure")
+        chat.say("parler à un conseiller")
+        for answer in (NAME, COMPANY, EMAIL, "pas de téléphone"):
+            chat.say(answer)
+        failed = " ".join(m.get("text", "") for m in chat.say("oui, j'accepte"))
+        assert "pas pu" in failed or "could not" in failed, failed  # utter_lead_failed
+    finally:
+        stack.stop(["actions"])
+        stack.env["DATABASE_URL"] = original
+        stack.start(["actions"])
+        stack.wait_ready(names=["actions"])
+    actions = (stack.log_dir / "actions.log").read_text(encoding="utf-8", errors="replace")
+    assert "lead not stored" in actions and "OperationalError" in actions  # it did fail
+    for secret in (NAME, "Quartzfeld", EMAIL):
+        assert secret not in actions, secret
