@@ -14,10 +14,15 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import storage
-from bot.knowledge.engine import ANSWER, CLARIFY, SearchResult, shared_knowledge_base
-from bot.knowledge.index import IndexError_
+from bot.knowledge.engine import SearchResult, Status, choose_article_payload, \
+    shared_knowledge_base
+from bot.knowledge.store import IndexError_
 
 log = logging.getLogger(__name__)
+# Intents whose message the knowledge base still reads: when it has no confident answer, the
+# user gets the off-topic reply rather than "I don't know" (people and organisations of the
+# articles are often predicted out of scope, yet the articles answer them).
+OFF_TOPIC_INTENTS = {"out_of_scope"}
 
 
 def answer_payload(result: SearchResult) -> Dict[str, Any]:
@@ -27,8 +32,9 @@ def answer_payload(result: SearchResult) -> Dict[str, Any]:
         "language": result.language,
         "confidence": round(result.confidence, 4),
         "article": answer.article_id,
+        "section": answer.heading,
         "answer_language": answer.lang,
-        "sources": [{"id": answer.article_id, "title": s.title, "url": s.url, "date": s.date}
+        "sources": [{"id": s.id, "title": s.title, "url": s.url, "date": s.date}
                     for s in answer.sources],
         "related": [{"id": rid, "title": title} for rid, title in answer.related],
     }
@@ -50,6 +56,7 @@ class ActionAnswerFromKnowledge(Action):
         kb = shared_knowledge_base()
         language = tracker.get_slot("language") or "fr"
         message = tracker.latest_message or {}
+        intent = (message.get("intent") or {}).get("name")
         chosen = next((e.get("value") for e in message.get("entities", [])
                        if e.get("entity") == "kb_article"), None)
         if chosen:  # a clarification button: answer the question asked before it
@@ -59,14 +66,15 @@ class ActionAnswerFromKnowledge(Action):
         try:
             result = await asyncio.to_thread(
                 kb.search, question, language,
-                previous_article=tracker.get_slot("kb_last_article"), only_article=chosen)
+                previous_article=tracker.get_slot("kb_last_article"),
+                only_article=str(chosen) if chosen else None)
         except IndexError_ as exc:
             log.error("knowledge search failed: %s", exc)
             dispatcher.utter_message(response="utter_kb_unavailable",
                                      json_message={"type": "kb_unavailable", "language": language})
             return []
 
-        if result.status == ANSWER:
+        if result.status == Status.ANSWER:
             answer = result.answer
             if answer.other_language:
                 dispatcher.utter_message(response="utter_kb_other_language")
@@ -75,26 +83,33 @@ class ActionAnswerFromKnowledge(Action):
                 response="utter_kb_answer", kb_title=answer.title, kb_heading=answer.heading,
                 kb_text=answer.text, kb_source_title=source.title, kb_source_url=source.url,
                 kb_source_date=source.date, kb_reviewed=answer.reviewed,
-                buttons=[{"title": title, "payload": f'/choose_article{{"kb_article":"{rid}"}}'}
+                buttons=[{"title": title, "payload": choose_article_payload(rid)}
                          for rid, title in answer.related],
                 json_message=answer_payload(result))
+            if answer.orientation:  # "par où commencer ?": the readiness check helps next
+                dispatcher.utter_message(response="utter_kb_offer_assessment")
             return [SlotSet("kb_last_article", answer.article_id),
                     SlotSet("kb_last_question", question), SlotSet("kb_article", None)]
 
-        if result.status == CLARIFY:
-            options = [c for c in result.candidates if c.score >= result.confidence -
-                       kb.tuning.clarify_margin][:3]
-            index = kb.index()
+        if result.status == Status.CLARIFY:
             dispatcher.utter_message(
                 response="utter_kb_clarify",
-                buttons=[{"title": index.title(c.article_id, language),
-                          "payload": f'/choose_article{{"kb_article":"{c.article_id}"}}'}
-                         for c in options],
+                buttons=[{"title": title, "payload": choose_article_payload(aid)}
+                         for aid, title in result.options],
                 json_message={"type": "kb_clarify", "language": language,
                               "confidence": round(result.confidence, 4),
-                              "options": [c.article_id for c in options]})
-            return [SlotSet("kb_last_question", question)]
+                              "options": [aid for aid, _ in result.options]})
+            return [SlotSet("kb_last_question", question), SlotSet("kb_article", None)]
 
+        if result.status == Status.UNKNOWN_ARTICLE:
+            dispatcher.utter_message(response="utter_kb_unknown_topic",
+                                     json_message={"type": "kb_unknown_topic",
+                                                   "language": language})
+            return [SlotSet("kb_article", None)]
+
+        if intent in OFF_TOPIC_INTENTS:
+            dispatcher.utter_message(response="utter_out_of_scope")
+            return [SlotSet("kb_article", None)]
         dispatcher.utter_message(response="utter_kb_no_answer",
                                  json_message={"type": "kb_no_answer", "language": language,
                                                "confidence": round(result.confidence, 4)})

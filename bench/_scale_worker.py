@@ -36,7 +36,7 @@ def index_parts(index) -> dict:
     mib = 2 ** 20
     return {"article_section_texts_mib": round(article_text / mib, 1),
             "bm25_arrays_mib": round(index.bm25.nbytes / mib, 1),
-            "vocabulary_terms": len(index.bm25._vocabulary),
+            "vocabulary_terms": index.bm25.vocabulary_size,
             "faiss_vectors_mib": round(index.vectors.size * index.embedder.dimension * 4 / mib,
                                        1)}
 
@@ -67,7 +67,7 @@ def load_breakdown(index_dir: Path) -> dict:
     import faiss
     import numpy as np
 
-    from bot.knowledge.index import current_path, read_meta
+    from bot.knowledge.store import current_path, read_meta
     from bot.knowledge.lexical import BM25
 
     path = current_path(index_dir)
@@ -117,7 +117,9 @@ def main() -> None:
 
     stages["imports"] = rss()
     kb = shared_knowledge_base()
-    kb._embedder.embed(["warm up"])  # the model, as the first request would load it
+    from bot.knowledge.vectors import load_encoder
+
+    load_encoder(kb.settings.model_name, kb.settings.query_threads)  # as the first request would
     stages["model"] = rss()
     started = time.perf_counter()
     index = kb.index()

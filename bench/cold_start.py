@@ -255,7 +255,8 @@ def make_would_build() -> Optional[str]:
 def index_is_current() -> bool:
     """True when `bot build` would find nothing to do (same fingerprint as the live index)."""
     from bot.knowledge.articles import load_corpus
-    from bot.knowledge.index import corpus_fingerprint, current_path, read_meta
+    from bot.knowledge.index import corpus_fingerprint
+    from bot.knowledge.store import current_path, read_meta
     from bot.settings import Settings
 
     settings = Settings.from_env()

@@ -160,7 +160,7 @@ def lemmatise(texts: List[str], langs: List[str]) -> List[List[str]]:
 def write_index(folder: Path, records: List[Dict], articles: List[Dict], vectors: np.ndarray,
                 kind_index, settings, parts: Parts, size: int,
                 bm25=None) -> Tuple[Path, int, float]:
-    from bot.knowledge.index import POINTER, write_index_files
+    from bot.knowledge.store import POINTER, write_index_files
 
     started = time.perf_counter()
     build = folder / f"build-synthetic-{size}-{kind_index.kind}"

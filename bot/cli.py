@@ -44,7 +44,7 @@ def _serving_index_error(settings: Settings) -> Optional[str]:
     """Why the index the bot serves cannot be loaded (None when it loads, or when none is
     built yet). Loading reads the files only; the embedding model is not needed."""
     from bot.knowledge.engine import KnowledgeIndex
-    from bot.knowledge.index import IndexError_, current_path
+    from bot.knowledge.store import IndexError_, current_path
 
     path = current_path(settings.index_dir)
     if path is None:
@@ -83,26 +83,34 @@ def build(force: bool, quiet: bool) -> None:
               help="Language of the question (detected when omitted).")
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default="hybrid",
               help="Which retriever(s) to use.")
+@click.option("--previous", default=None,
+              help="Article id of the conversation's previous answer (to try a follow-up).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def search(question: str, lang: Optional[str], mode: str, as_json: bool) -> None:
+def search(question: str, lang: Optional[str], mode: str, previous: Optional[str],
+           as_json: bool) -> None:
     """Show the top articles for QUESTION with their scores, for debugging answers."""
     from bot.knowledge.engine import KnowledgeBase
     from bot.language import detect_language
 
     kb = KnowledgeBase()
     lang = lang or detect_language(question) or "fr"
-    result = kb.search(question, lang, mode=mode)
+    result = kb.search(question, lang, mode=mode, previous_article=previous)
     if as_json:
         click.echo(json.dumps(asdict(result), ensure_ascii=False, indent=2))
         return
-    click.echo(f"decision: {result.status} (confidence {result.confidence:.3f}, language {lang})")
+    click.echo(f"decision: {result.status.value} (confidence {result.confidence:.3f}, "
+               f"language {lang}"
+               f"{', read with the previous topic' if result.read_as_follow_up else ''})")
     for rank, c in enumerate(result.candidates, 1):
         click.echo(f"{rank}. {c.article_id:28s} fused {c.score:.3f}  dense {c.dense:.3f}  "
                    f"lexical {c.lexical:.3f}  found by {', '.join(c.found_by) or '-'}")
+    if result.options:
+        click.echo("clarify between: " + ", ".join(aid for aid, _ in result.options))
     if result.answer:
         a = result.answer
-        click.echo(f"\n[{a.title} — {a.heading}]\n{a.text}\nsource: {a.sources[0].title} "
-                   f"<{a.sources[0].url}>")
+        click.echo(f"\n[{a.title} — {a.heading}]\n{a.text}")
+        for source in a.sources:
+            click.echo(f"source: {source.title} <{source.url}> ({source.date})")
 
 
 OLDEST_FACTS = 20
@@ -160,9 +168,11 @@ def _echo_oldest_facts(corpus, max_age_months: int) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the markdown report and the PNG chart (default: docs/eval).")
 @click.option("--calibrate", is_flag=True,
-              help="Re-fit weights and thresholds on the gold set and write bot/retrieval.yml.")
+              help="Re-fit the tuning on every gold question outside the frozen test split "
+                   "and write bot/retrieval.yml before measuring the test split.")
 def evaluate_command(gold: Optional[Path], out: Optional[Path], calibrate: bool) -> None:
-    """Measure dense, lexical and hybrid retrieval on the gold questions, side by side."""
+    """Held-out retrieval figures: k-fold cross-validation and the frozen test split, for
+    dense, lexical and hybrid retrieval side by side."""
     from bot.knowledge import evaluation
     from bot.knowledge.engine import KnowledgeBase
     from bot.settings import ROOT
@@ -170,20 +180,20 @@ def evaluate_command(gold: Optional[Path], out: Optional[Path], calibrate: bool)
     settings = Settings.from_env()
     gold_questions = evaluation.load_gold(gold or ROOT / "tests" / "data" / "gold.yml")
     kb = KnowledgeBase(settings)
+    report = evaluation.run(kb, gold_questions, recalibrate=calibrate)
     if calibrate:
-        tuning = evaluation.calibrate(kb, gold_questions)
-        evaluation.write_tuning(tuning, settings.tuning_path)
-        kb = KnowledgeBase(settings)
+        evaluation.write_tuning(report.tuning, settings.tuning_path)
         click.echo(f"calibrated tuning written to {settings.tuning_path}")
-    results = evaluation.evaluate(kb, gold_questions)
     out = out or ROOT / "docs" / "eval"
     out.mkdir(parents=True, exist_ok=True)
-    report = evaluation.markdown_report(results, "make eval")
-    (out / "retrieval.md").write_text("# Retrieval evaluation\n\n" + report + "\n", "utf-8")
-    evaluation.chart(results, out / "retrieval.png")
-    click.echo(report)
-    misses = evaluation.check_targets(results)
-    for miss in misses:
+    text = evaluation.markdown_report(report, "make eval" + (" (bot eval --calibrate)"
+                                                              if calibrate else ""),
+                                      settings.model_name)
+    (out / "retrieval.md").write_text("# Retrieval evaluation (held out)\n\n" + text + "\n",
+                                      "utf-8")
+    evaluation.chart(report, out / "retrieval.png")
+    click.echo(text)
+    for miss in evaluation.check_targets(report.test):
         click.echo(f"below target: {miss}", err=True)
     click.echo(f"report: {out / 'retrieval.md'}, chart: {out / 'retrieval.png'}")
 

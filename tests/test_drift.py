@@ -64,7 +64,7 @@ def test_every_knowledge_file_is_indexed():
     import json
 
     from bot.knowledge.articles import load_corpus
-    from bot.knowledge.index import current_path
+    from bot.knowledge.store import current_path
     from bot.settings import Settings
 
     settings = Settings.from_env()

@@ -643,7 +643,7 @@ def forget(sender_id: str) -> Tuple[str, int]:
 def knowledge_health(settings: Settings) -> Dict[str, Any]:
     """Everything the knowledge page shows, from the advisors' files and the current index."""
     from bot.knowledge.articles import load_corpus
-    from bot.knowledge.index import current_path, read_meta
+    from bot.knowledge.store import current_path, read_meta
 
     corpus = load_corpus(settings.knowledge_dir, stale_after_months=settings.stale_after_months)
     today = dt.date.today()

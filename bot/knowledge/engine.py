@@ -1,43 +1,49 @@
-"""Hybrid search over a built index, with a confidence gate and clarification.
+"""Hybrid search over a built index, and the decision on what to say.
 
-Dense cosines (sentence-transformers) and saturated BM25 scores are combined with per-language
-weights calibrated on the gold set (`bot/retrieval.yml`): the default model is English-centred,
-so French leans on the lexical side. The same fused score ranks articles and gates answers, so
-"how sure are we" and "what comes first" never disagree.
+Dense cosines (multilingual e5 by default) and saturated BM25 scores over spaCy lemmas are fused
+with per-language weights, and the best key of each article ranks it. Whether to answer is not
+one absolute score: a small logistic model, fitted in cross-validation on the gold questions
+(`bot eval --calibrate`), weighs the top score, the margin to the next article, whether the two
+retrievers agree and how much the question says. Its parameters live in `bot/retrieval.yml`.
+
+A message is read with the conversation's previous topic only when, alone, it does not carry a
+topic of its own; a message with no content word ("👍", "???", "merci") never gets an answer.
 """
 from __future__ import annotations
 
-import json
+import enum
 import logging
+import math
 import threading
 import time
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
-from bot.knowledge.articles import split_sentences
-from bot.knowledge.index import FORMAT_VERSION, IndexError_, current_path, read_meta
-from bot.knowledge.lexical import BM25, lemmas
-from bot.knowledge.vectors import Embedder, VectorIndex
-from bot.settings import RetrievalTuning, Settings
+from bot.knowledge import store
+from bot.knowledge.articles import Source, split_sentences
+from bot.knowledge.lexical import lemmas
+from bot.knowledge.store import IndexError_, current_path
+from bot.knowledge.vectors import Embedder
+from bot.settings import GateModel, RetrievalTuning, Settings
 
 log = logging.getLogger(__name__)
 
-ANSWER, CLARIFY, NO_ANSWER = "answer", "clarify", "no_answer"
+
+class Status(str, enum.Enum):
+    """What the engine decided; the action maps each to a domain response."""
+
+    ANSWER = "answer"
+    CLARIFY = "clarify"
+    NO_ANSWER = "no_answer"
+    UNKNOWN_ARTICLE = "unknown_article"  # a choose_article payload naming no article
+
+
+ANSWER, CLARIFY, NO_ANSWER = Status.ANSWER, Status.CLARIFY, Status.NO_ANSWER
 MODES = ("dense", "lexical", "hybrid")
 MAX_ANSWER_CHARS = 700
-# Questions with fewer content words than this lean on the conversation's previous topic.
-FOLLOW_UP_MAX_TERMS = 2
-
-
-@dataclass(frozen=True)
-class Source:
-    title: str
-    url: str
-    date: str
 
 
 @dataclass
@@ -58,20 +64,99 @@ class Answer:
     title: str
     heading: str
     text: str
-    sources: List[Source]
+    sources: List[Source]  # the sources of the section shown, not of the whole article
     other_language: bool
     related: List[Tuple[str, str]]
     reviewed: str
+    orientation: bool = False  # a "where do I start" article: offer the readiness check too
 
 
 @dataclass
 class SearchResult:
-    status: str
+    status: Status
     language: str
     confidence: float
     candidates: List[Candidate]
     answer: Optional[Answer] = None
     timings: Dict[str, float] = field(default_factory=dict)
+    options: List[Tuple[str, str]] = field(default_factory=list)  # (id, title) to clarify
+    read_as_follow_up: bool = False
+
+
+@dataclass
+class Signals:
+    """What the retrievers say about one query, per key, before any tuning is applied.
+
+    Evaluation computes them once per question and replays `decide` with many tunings."""
+
+    query: str
+    terms: int  # content words of the query (0: nothing to search for)
+    dense: np.ndarray
+    bm25: np.ndarray
+    coverage: np.ndarray
+    known: float = 0.0  # share of the query's words the corpus uses ("Japon" is not one)
+
+
+@dataclass
+class Scored:
+    """One query scored under one tuning: article ranking and the gate's probability."""
+
+    signals: Signals
+    fused_keys: np.ndarray
+    fused: np.ndarray
+    dense: np.ndarray
+    lexical: np.ndarray
+    order: np.ndarray
+    probability: float
+    features: Dict[str, float]
+
+
+def choose_article_payload(article_id: str) -> str:
+    """The button payload that asks for one article (clarification, related articles)."""
+    return '/choose_article{"kb_article":"' + article_id + '"}'
+
+
+def lexical_score(bm25: np.ndarray, coverage: np.ndarray, saturation: float) -> np.ndarray:
+    """(1 - exp(-bm25 / saturation)) * coverage: in [0, 1), comparable with a cosine."""
+    return (1.0 - np.exp(-bm25 / saturation)) * coverage
+
+
+def mode_weights(mode: str, tuning: RetrievalTuning, lang: str) -> Tuple[float, float]:
+    """(dense, lexical) weights; single-retriever modes measure what each retriever brings."""
+    return {"dense": (1.0, 0.0), "lexical": (0.0, 1.0)}.get(
+        mode, (tuning.dense_weight[lang], tuning.lexical_weight[lang]))
+
+
+def gate_features(fused: np.ndarray, dense: np.ndarray, lexical: np.ndarray,
+                  signals: Signals, lang: str) -> Dict[str, float]:
+    """The evidence the gate weighs, from per-article scores (see the module docstring)."""
+    order = np.argsort(-fused)[:2]
+    top = float(fused[order[0]]) if len(order) else 0.0
+    second = float(fused[order[1]]) if len(order) > 1 else 0.0
+    dense_sorted = np.sort(dense)[::-1][:2] if len(dense) else np.zeros(2)
+    best = int(order[0]) if len(order) else 0
+    agree = float(len(fused) > 0 and int(np.argmax(dense)) == best
+                  and int(np.argmax(lexical)) == best)
+    return {
+        "top": top,
+        "margin": top - second,
+        "dense": float(dense[best]) if len(dense) else 0.0,
+        "dense_margin": float(dense_sorted[0] - (dense_sorted[1] if len(dense_sorted) > 1
+                                                 else 0.0)),
+        "lexical": float(lexical[best]) if len(lexical) else 0.0,
+        "agree": agree,
+        "terms": math.log1p(signals.terms),
+        "known": signals.known,
+        "coverage": float(signals.coverage.max()) if len(signals.coverage) else 0.0,
+        "en": float(lang == "en"),
+    }
+
+
+def gate_probability(gate: GateModel, features: Dict[str, float]) -> float:
+    """Logistic model: probability that the top article is a right answer."""
+    x = np.array([features[name] for name in gate.features], dtype=np.float64)
+    z = float(np.dot((x - gate.mean) / gate.scale, gate.coef) + gate.intercept)
+    return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
 
 class KnowledgeIndex:
@@ -79,48 +164,22 @@ class KnowledgeIndex:
     keep using the one they started with."""
 
     def __init__(self, path: Path, settings: Settings, embedder: Optional[Embedder] = None):
-        self.path = path
-        try:
-            meta = read_meta(path)
-        except (OSError, ValueError) as exc:
-            raise IndexError_(f"the index at {path} is unreadable ({exc}); run `bot build`")
-        if meta.get("format") != FORMAT_VERSION:
-            raise IndexError_(f"the index at {path} has format {meta.get('format')}, this code "
-                              f"reads {FORMAT_VERSION}; run `bot build`")
-        try:
-            with np.load(path / "keys.npz", allow_pickle=False) as keys:
-                key_record, self.key_section = keys["article"], keys["section"]
-            articles = json.loads((path / "articles.json").read_text("utf-8"))
-            self.bm25 = BM25.load(path)
-            if len(key_record) and not 0 <= key_record.min() <= key_record.max() < len(articles):
-                raise ValueError("keys point outside articles.json")
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
-            raise IndexError_(f"the index at {path} is unreadable ({exc}); run `bot build`")
-        if meta.get("model") != settings.model_name:
-            raise IndexError_(
-                f"the index at {path} was built with the model '{meta.get('model')}' but "
-                f"AWEX_EMBEDDING_MODEL is '{settings.model_name}'; run `bot build` to rebuild it "
-                "with this model, or set AWEX_EMBEDDING_MODEL back")
-        self.meta = meta
-        try:
-            self.vectors = VectorIndex.load(path / "vectors.faiss", meta["index_type"])
-        except Exception as exc:  # faiss raises RuntimeError with its own text
-            raise IndexError_(f"the vector file in {path} is corrupt ({exc}); run `bot build`")
-        self.size = len(key_record)
-        if not self.vectors.size == self.bm25.size == self.size == len(self.key_section):
-            raise IndexError_(f"the index at {path} has {self.vectors.size} vectors and "
-                              f"{self.bm25.size} lexical entries for {self.size} keys; "
-                              "run `bot build`")
+        stored = store.load(path, settings.model_name)
+        self.path, self.meta = path, stored.meta
+        self.bm25, self.vectors = stored.bm25, stored.vectors
+        self.key_section = stored.key_section
+        articles = stored.articles
+        self.size = len(stored.key_record)
         self.articles = {(a["id"], a["lang"]): a for a in articles}
         self.article_ids = sorted({a["id"] for a in articles})
         self._id_position = {aid: i for i, aid in enumerate(self.article_ids)}
         # Where each key points, as arrays rather than one object per key (memory at scale).
         record_article = np.array([self._id_position[a["id"]] for a in articles], np.int64)
-        self.key_article = record_article[key_record]
+        self.key_article = record_article[stored.key_record]
         # Key positions of each article's sections, to pick the answer without a full scan.
         by_record: Dict[int, List[int]] = {}
         for position in np.flatnonzero(self.key_section >= 0).tolist():
-            by_record.setdefault(int(key_record[position]), []).append(position)
+            by_record.setdefault(int(stored.key_record[position]), []).append(position)
         self.section_keys = {(articles[r]["id"], articles[r]["lang"]): np.array(v, np.int64)
                              for r, v in by_record.items()}
         self.embedder = embedder or Embedder(settings.model_name)
@@ -130,115 +189,158 @@ class KnowledgeIndex:
             (article_id, "en" if lang == "fr" else "fr"))
         return article["title"] if article else article_id
 
-    def expand_follow_up(self, query: str, lang: str, previous_article: Optional[str]) -> str:
-        """"et pour les cosmétiques ?": a short question refines the conversation's topic."""
-        if previous_article and len(lemmas([query], lang)[0]) <= FOLLOW_UP_MAX_TERMS:
-            return f"{query} {self.title(previous_article, lang)}"
-        return query
+    # -- signals --------------------------------------------------------------------------------
+    def content_terms(self, query: str, lang: str, tuning: RetrievalTuning) -> List[str]:
+        """Content words of a message; thanks, "ok" and emoji count for nothing."""
+        chitchat = set(tuning.chitchat.get(lang, ())) | set(tuning.chitchat.get("all", ()))
+        return [t for t in lemmas([query], lang)[0] if t not in chitchat]
 
-    # -- retrieval -----------------------------------------------------------------------------
-    def _dense(self, query: str, depth: int,
-               timings: Optional[Dict[str, float]] = None) -> np.ndarray:
-        """Cosine of the query with every key (0 beyond the `depth` nearest)."""
+    def signals(self, query: str, lang: str, tuning: RetrievalTuning, depth: int = 200,
+                dense: bool = True, timings: Optional[Dict[str, float]] = None) -> Signals:
+        """Dense cosine, raw BM25 and query coverage of every key (dense 0 beyond `depth`)."""
+        timings = {} if timings is None else timings
+        terms = self.content_terms(query, lang, tuning)
+        if not terms:
+            empty = np.zeros(self.size, np.float32)
+            return Signals(query, 0, empty, empty, empty)
         start = time.perf_counter()
-        vector = self.embedder.embed_query(query)
-        embedded = time.perf_counter()
-        scores = np.zeros(self.size, dtype=np.float32)
-        cosines, ids = self.vectors.search(vector, depth)
-        scores[ids] = np.maximum(cosines, 0.0)
-        if timings is not None:
-            timings["embedding"] = embedded - start
-            timings["dense_search"] = time.perf_counter() - embedded
-        return scores
+        cosines = np.zeros(self.size, dtype=np.float32)
+        if dense:
+            vector = self.embedder.embed_query(query)
+            embedded = time.perf_counter()
+            found, ids = self.vectors.search(vector, min(depth, self.size))
+            cosines[ids] = np.maximum(found, 0.0)
+            timings["embedding"] = timings.get("embedding", 0.0) + embedded - start
+            timings["dense_search"] = timings.get("dense_search", 0.0) + \
+                time.perf_counter() - embedded
+        start = time.perf_counter()
+        corrected = self.bm25.correct(terms)
+        bm25, coverage = self.bm25.scores(corrected)
+        timings["lexical"] = timings.get("lexical", 0.0) + time.perf_counter() - start
+        known = sum(map(self.bm25.knows, corrected)) / len(corrected)
+        return Signals(query, len(terms), cosines, bm25, coverage, known)
 
-    def lexical_raw(self, query: str, lang: str) -> Tuple[np.ndarray, np.ndarray]:
-        """BM25 and query coverage of every key, after typo correction."""
-        return self.bm25.scores(self.bm25.correct(lemmas([query], lang)[0]))
-
-    def _lexical(self, query: str, lang: str, saturation: float) -> np.ndarray:
-        """BM25 squashed into [0, 1) and scaled by how much of the query the key covers."""
-        return lexical_score(*self.lexical_raw(query, lang), saturation)
-
-    def _per_article(self, key_scores: np.ndarray) -> np.ndarray:
+    def per_article(self, key_scores: np.ndarray) -> np.ndarray:
+        """Each article's best key score."""
         best = np.zeros(len(self.article_ids), dtype=np.float32)
         np.maximum.at(best, self.key_article, key_scores)
         return best
 
-    def search(self, query: str, lang: str, tuning: RetrievalTuning, mode: str = "hybrid",
-               previous_article: Optional[str] = None, only_article: Optional[str] = None,
-               depth: int = 200) -> SearchResult:
-        """Rank articles for `query`, gate on confidence, and pick the section to show."""
-        started = time.perf_counter()
-        result = self._search(query, lang, tuning, mode, previous_article, only_article, depth)
-        result.timings["total"] = time.perf_counter() - started
-        return result
+    def score(self, signals: Signals, lang: str, tuning: RetrievalTuning,
+              mode: str = "hybrid") -> Scored:
+        """Fuse the retrievers with `tuning` and ask the gate how likely the top one is right."""
+        wd, wl = mode_weights(mode, tuning, lang)
+        lexical_keys = lexical_score(signals.bm25, signals.coverage, tuning.lexical_saturation)
+        fused_keys = wd * signals.dense + wl * lexical_keys
+        fused = self.per_article(fused_keys)
+        dense, lexical = self.per_article(signals.dense), self.per_article(lexical_keys)
+        features = gate_features(fused, dense, lexical, signals, lang)
+        probability = gate_probability(tuning.gate[mode], features) if signals.terms else 0.0
+        return Scored(signals, fused_keys, fused, dense, lexical, np.argsort(-fused),
+                      probability, features)
 
-    def _search(self, query: str, lang: str, tuning: RetrievalTuning, mode: str,
-                previous_article: Optional[str], only_article: Optional[str],
-                depth: int) -> SearchResult:
-        timings: Dict[str, float] = {}
-        lang = lang if lang in tuning.answer_threshold else "fr"
-        query = self.expand_follow_up(query, lang, previous_article)
-        # Single-retriever modes exist to measure what each retriever brings (bot eval).
-        wd, wl = {"dense": (1.0, 0.0), "lexical": (0.0, 1.0)}.get(
-            mode, (tuning.dense_weight[lang], tuning.lexical_weight[lang]))
-        dense = self._dense(query, depth, timings) if wd else np.zeros(self.size, np.float32)
-        start = time.perf_counter()
-        lexical = (self._lexical(query, lang, tuning.lexical_saturation) if wl
-                   else np.zeros(self.size, np.float32))
-        timings["lexical"] = time.perf_counter() - start
-        start = time.perf_counter()
-        fused_keys = wd * dense + wl * lexical
-        fused = self._per_article(fused_keys)
-        dense_art, lexical_art = self._per_article(dense), self._per_article(lexical)
-        order = np.argsort(-fused)[: tuning.top_k]
-        dense_top = set(np.argsort(-dense_art)[: tuning.top_k].tolist()) if wd else set()
-        lexical_top = set(np.argsort(-lexical_art)[: tuning.top_k].tolist()) if wl else set()
-        candidates = [
-            Candidate(self.article_ids[i], float(fused[i]), float(dense_art[i]),
-                      float(lexical_art[i]),
-                      [name for name, top in (("dense", dense_top), ("lexical", lexical_top))
-                       if i in top])
-            for i in order if fused[i] > 0
-        ]
-        timings["fusion"] = time.perf_counter() - start
-        threshold = tuning.answer_threshold[lang] if mode == "hybrid" else \
-            tuning.answer_threshold.get(f"{mode}_{lang}", tuning.answer_threshold[lang])
-        if only_article:
-            chosen = [c for c in candidates if c.article_id == only_article] or [
-                Candidate(only_article, 0.0, 0.0, 0.0)]
-            return SearchResult(ANSWER, lang, chosen[0].score, candidates,
-                                self._answer(only_article, lang, fused_keys), timings)
-        confidence = candidates[0].score if candidates else 0.0
-        if confidence < threshold:
-            return SearchResult(NO_ANSWER, lang, confidence, candidates, None, timings)
-        if len(candidates) > 1 and candidates[1].score >= threshold and \
-                confidence - candidates[1].score < tuning.clarify_margin:
-            return SearchResult(CLARIFY, lang, confidence, candidates, None, timings)
+    # -- decision ---------------------------------------------------------------------------
+    def decide(self, alone: Signals, lang: str, tuning: RetrievalTuning, mode: str = "hybrid",
+               with_topic: Optional[Callable[[], Signals]] = None) -> SearchResult:
+        """Answer, clarify or decline from signals (evaluation replays it with many tunings).
+
+        `with_topic` gives the same message read with the previous topic's title; it is used
+        only for a short message (a complete question is never rewritten) that alone is
+        unlikely to be answered right, i.e. that carries no topic of its own ("et la
+        caution ?"), and only if that reading is more convincing."""
+        scored = self.score(alone, lang, tuning, mode)
+        follow_up = False
+        if with_topic is not None and 0 < alone.terms <= tuning.follow_up_max_terms and \
+                scored.probability < tuning.follow_up_threshold:
+            expanded = self.score(with_topic(), lang, tuning, mode)
+            if expanded.probability > scored.probability:
+                scored, follow_up = expanded, True
+        candidates = self._candidates(scored, tuning.top_k, mode)
+        confidence = scored.probability
+        if not candidates or confidence < tuning.gate[mode].threshold:
+            return SearchResult(NO_ANSWER, lang, confidence, candidates,
+                                read_as_follow_up=follow_up)
+        top = candidates[0]
+        rivals = [c for c in candidates[1:3] if top.score - c.score < tuning.clarify_margin
+                  and not self._same_answer(top.article_id, c.article_id, lang, scored)]
+        if rivals:
+            options = [(c.article_id, self.title(c.article_id, lang)) for c in [top] + rivals]
+            return SearchResult(CLARIFY, lang, confidence, candidates, options=options,
+                                read_as_follow_up=follow_up)
         return SearchResult(ANSWER, lang, confidence, candidates,
-                            self._answer(candidates[0].article_id, lang, fused_keys), timings)
+                            self._answer(top.article_id, lang, scored.fused_keys, tuning),
+                            read_as_follow_up=follow_up)
 
-    def _answer(self, article_id: str, lang: str, fused_keys: np.ndarray) -> Answer:
+    def _candidates(self, scored: Scored, top_k: int, mode: str) -> List[Candidate]:
+        dense_top = set(np.argsort(-scored.dense)[:top_k].tolist()) if mode != "lexical" else set()
+        lexical_top = set(np.argsort(-scored.lexical)[:top_k].tolist()) \
+            if mode != "dense" else set()
+        return [Candidate(self.article_ids[i], float(scored.fused[i]), float(scored.dense[i]),
+                          float(scored.lexical[i]),
+                          [name for name, top in (("dense", dense_top), ("lexical", lexical_top))
+                           if i in top])
+                for i in scored.order[:top_k] if scored.fused[i] > 0]
+
+    def _best_section_key(self, article_id: str, lang: str, fused_keys: np.ndarray) -> int:
+        key = (article_id, lang) if (article_id, lang) in self.section_keys else \
+            (article_id, "en" if lang == "fr" else "fr")
+        positions = self.section_keys[key]
+        return int(positions[int(np.argmax(fused_keys[positions]))])
+
+    def _same_answer(self, first: str, second: str, lang: str, scored: Scored) -> bool:
+        """Two articles whose best sections say the same thing are not worth a question."""
+        a = self._best_section_key(first, lang, scored.fused_keys)
+        b = self._best_section_key(second, lang, scored.fused_keys)
+        cosine = float(np.dot(self.vectors.vector(a), self.vectors.vector(b)))
+        return cosine >= 0.95
+
+    def _answer(self, article_id: str, lang: str, fused_keys: np.ndarray,
+                tuning: RetrievalTuning) -> Answer:
         """The best-matching section of the article, in the user's language when it exists."""
         article = self.articles.get((article_id, lang))
         other_language = article is None
         if other_language:
             article = self.articles[(article_id, "en" if lang == "fr" else "fr")]
-        positions = self.section_keys[(article_id, article["lang"])]
-        best = positions[int(np.argmax(fused_keys[positions]))]
+        best = self._best_section_key(article_id, article["lang"], fused_keys)
         section = article["sections"][int(self.key_section[best])]
         related = [(rid, self.title(rid, lang)) for rid in article["related"]
                    if any((rid, l) in self.articles for l in ("fr", "en"))][:3]
+        sources = section.get("sources") or article["sources"]
         return Answer(
             article_id=article_id, lang=article["lang"], title=article["title"],
             heading=section["heading"], text=trim_at_sentence(section["text"]),
-            sources=[Source(**s) for s in article["sources"]], other_language=other_language,
-            related=related, reviewed=article["reviewed"])
+            sources=[Source(**s) for s in sources], other_language=other_language,
+            related=related, reviewed=article["reviewed"],
+            orientation=article_id in tuning.orientation_articles)
 
-
-def lexical_score(bm25: np.ndarray, coverage: np.ndarray, saturation: float) -> np.ndarray:
-    """(1 - exp(-bm25 / saturation)) * coverage: in [0, 1), comparable with a cosine."""
-    return (1.0 - np.exp(-bm25 / saturation)) * coverage
+    # -- one question -------------------------------------------------------------------------
+    def search(self, query: str, lang: str, tuning: RetrievalTuning, mode: str = "hybrid",
+               previous_article: Optional[str] = None, only_article: Optional[str] = None,
+               depth: int = 200) -> SearchResult:
+        """Rank articles for `query`, decide, and pick the section to show."""
+        started = time.perf_counter()
+        lang = lang if lang in tuning.dense_weight else "fr"
+        timings: Dict[str, float] = {}
+        use_dense = mode != "lexical"
+        if only_article:  # a clarification or related-article button
+            if only_article not in self._id_position:
+                return SearchResult(Status.UNKNOWN_ARTICLE, lang, 0.0, [], timings=timings)
+            signals = self.signals(query or only_article, lang, tuning, depth, use_dense, timings)
+            scored = self.score(signals, lang, tuning, mode)
+            result = SearchResult(ANSWER, lang, scored.probability,
+                                  self._candidates(scored, tuning.top_k, mode),
+                                  self._answer(only_article, lang, scored.fused_keys, tuning))
+        else:
+            alone = self.signals(query, lang, tuning, depth, use_dense, timings)
+            with_topic = None
+            if previous_article in self._id_position:
+                topic = self.title(previous_article, lang)
+                with_topic = lambda: self.signals(  # noqa: E731 (computed only when needed)
+                    f"{query} {topic}", lang, tuning, depth, use_dense, timings)
+            result = self.decide(alone, lang, tuning, mode, with_topic)
+        result.timings = timings
+        result.timings["total"] = time.perf_counter() - started
+        return result
 
 
 def trim_at_sentence(text: str, limit: int = MAX_ANSWER_CHARS) -> str:

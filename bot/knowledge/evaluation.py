@@ -1,26 +1,54 @@
-"""Measure retrieval on the gold questions, and calibrate the hybrid weights and thresholds.
+"""Held-out evaluation of retrieval, and the calibration it checks.
 
-Dense only, lexical only and hybrid run side by side in one pass over the same questions, per
-language, so the report shows what each retriever contributes. Calibration grid-searches the
-per-language weights, the BM25 saturation and the answer thresholds, then writes them to
-`bot/retrieval.yml`: tuning lives in data, not in code.
+Every figure is measured on questions the settings it uses were not calibrated on:
+- a frozen test split (about a third of the gold set, chosen by a hash of each question or of
+  its paraphrase group, so it never moves) is never seen by any calibration; `make test`
+  asserts the product's targets on it with the shipped `bot/retrieval.yml`;
+- the rest is split into k folds; each fold is decided by settings calibrated on the others,
+  and the report pools those held-out decisions;
+- the shipped settings are calibrated on all the non-test questions.
+
+Calibration fits, per retriever mix: the fusion weights and BM25 saturation (ranking), a
+logistic answer gate on the scores' features (scikit-learn, fitted only at calibration time),
+its threshold, when to read a message with the previous topic, and the clarification margin.
+Retriever signals are computed once per question; `KnowledgeIndex.decide` is replayed with each
+candidate tuning, so the evaluation runs exactly the serving decision.
 """
 from __future__ import annotations
 
-import itertools
+import dataclasses
+import hashlib
 import statistics
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import yaml
 
-from bot.knowledge.engine import MODES, NO_ANSWER, KnowledgeBase, KnowledgeIndex, lexical_score
-from bot.settings import RetrievalTuning
+from bot.knowledge.engine import (
+    ANSWER, CLARIFY, MODES, NO_ANSWER, KnowledgeBase, KnowledgeIndex, SearchResult, Signals,
+)
+from bot.settings import GateModel, RetrievalTuning
 
-TARGETS = {"recall@3": 0.90, "mrr": 0.80, "answered": 0.95, "declined": 0.90}
+# The product's targets (issue "answers people can trust"), on held-out questions.
+TARGETS = {"right_section": 0.90, "declined": 0.95, "clarified_max": 0.05,
+           "consistency": 0.90, "multi_turn": 0.90}
+# Regression floors on the frozen test split while a target is missed: a few points under what
+# was measured when they were set (docs/eval/retrieval.md), so a drop fails the build; a target
+# met raises its floor to the target.
+FLOORS = {"right_section": {"fr": 0.45, "en": 0.55}, "declined": 0.93, "clarified_max": 0.05,
+          "consistency": 0.20, "multi_turn": 0.80}
+LANGS = ("fr", "en")
+TEST_SHARE = 32  # percent of gold items (by question or paraphrase group) in the frozen test split
+FOLDS = 5
+GATE_FEATURES = ("top", "margin", "dense", "dense_margin", "lexical", "agree", "terms", "known",
+                 "coverage", "en")
+# The gate's threshold keeps this share of out-of-scope questions declined on the calibration
+# questions: a little above the 95% target, so held-out questions still meet it.
+DECLINE_CALIBRATION = 0.965
 
 
 @dataclass(frozen=True)
@@ -28,17 +56,86 @@ class GoldQuestion:
     text: str
     lang: str
     expect: Tuple[str, ...]
+    sections: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
     previous: Optional[str] = None
+    group: Optional[str] = None
 
     @property
     def in_scope(self) -> bool:
         return bool(self.expect)
 
+    @property
+    def split(self) -> str:
+        """"test" (frozen, never calibrated on) or "dev"; paraphrase groups stay together."""
+        digest = hashlib.sha1((self.group or self.text).encode("utf-8")).hexdigest()
+        return "test" if int(digest[:8], 16) % 100 < TEST_SHARE else "dev"
+
 
 def load_gold(path: Path) -> List[GoldQuestion]:
     items = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [GoldQuestion(i["q"], i["lang"], tuple(i.get("expect") or ()), i.get("previous"))
+    return [GoldQuestion(i["q"], i["lang"], tuple(i.get("expect") or ()),
+                         {k: tuple(v) for k, v in (i.get("sections") or {}).items()},
+                         i.get("previous"), i.get("group"))
             for i in items]
+
+
+# -- signals, computed once ------------------------------------------------------------------
+@dataclass
+class Prepared:
+    question: GoldQuestion
+    alone: Signals
+    with_topic: Optional[Signals]
+
+
+def prepare(index: KnowledgeIndex, tuning: RetrievalTuning,
+            gold: Sequence[GoldQuestion]) -> List[Prepared]:
+    """Retriever signals of every question (and of its follow-up reading), at full depth."""
+    out = []
+    for q in gold:
+        alone = index.signals(q.text, q.lang, tuning, depth=index.size)
+        with_topic = None
+        if q.previous in index.article_ids and alone.terms:
+            with_topic = index.signals(f"{q.text} {index.title(q.previous, q.lang)}", q.lang,
+                                       tuning, depth=index.size)
+        out.append(Prepared(q, alone, with_topic))
+    return out
+
+
+def decide(index: KnowledgeIndex, item: Prepared, tuning: RetrievalTuning,
+           mode: str) -> SearchResult:
+    with_topic = (lambda: item.with_topic) if item.with_topic is not None else None
+    return index.decide(item.alone, item.question.lang, tuning, mode, with_topic)
+
+
+# -- outcomes and metrics --------------------------------------------------------------------
+@dataclass
+class Outcome:
+    question: GoldQuestion
+    status: str
+    ranking: List[str]
+    article: Optional[str] = None
+    heading: Optional[str] = None
+    options: Tuple[str, ...] = ()
+
+    @property
+    def right_article(self) -> bool:
+        return self.status == ANSWER and self.article in self.question.expect
+
+    @property
+    def right_section(self) -> bool:
+        """The right article, and a section labelled as answering (when labels exist)."""
+        if not self.right_article:
+            return False
+        labelled = self.question.sections.get(self.article)
+        return not labelled or self.heading in labelled
+
+
+def outcome(item_question: GoldQuestion, result: SearchResult) -> Outcome:
+    answer = result.answer
+    return Outcome(item_question, result.status.value,
+                   [c.article_id for c in result.candidates],
+                   answer.article_id if answer else None, answer.heading if answer else None,
+                   tuple(o[0] for o in result.options))
 
 
 @dataclass
@@ -46,225 +143,396 @@ class Metrics:
     questions: int = 0
     in_scope: int = 0
     out_of_scope: int = 0
-    recall: Dict[int, float] = field(default_factory=dict)
-    mrr: float = 0.0
+    recall1: float = 0.0
+    recall3: float = 0.0
+    right_article: float = 0.0
+    right_section: float = 0.0
+    section_labelled: int = 0
     answered: float = 0.0
     declined: float = 0.0
+    clarified: float = 0.0
+    wrong: float = 0.0
+    consistency: Optional[float] = None
+    groups: int = 0
+    multi_turn: Optional[float] = None
+    multi_turn_items: int = 0
     latency_ms: Dict[str, float] = field(default_factory=dict)
 
 
-def _metrics(rankings: Sequence[List[str]], decisions: Sequence[bool],
-             gold: Sequence[GoldQuestion], latencies: Sequence[float]) -> Metrics:
-    """`rankings[i]` are article ids, best first; `decisions[i]` True when the bot answered."""
-    m = Metrics(questions=len(gold))
-    reciprocal, hits = [], {1: 0, 3: 0, 5: 0}
-    answered = declined = 0
-    for ranking, answered_it, q in zip(rankings, decisions, gold):
-        if q.in_scope:
-            m.in_scope += 1
-            rank = next((i + 1 for i, aid in enumerate(ranking) if aid in q.expect), None)
-            reciprocal.append(1.0 / rank if rank else 0.0)
-            for k in hits:
-                hits[k] += bool(rank and rank <= k)
-            answered += answered_it
-        else:
-            m.out_of_scope += 1
-            declined += not answered_it
-    m.recall = {k: hits[k] / m.in_scope if m.in_scope else 0.0 for k in hits}
-    m.mrr = statistics.fmean(reciprocal) if reciprocal else 0.0
-    m.answered = answered / m.in_scope if m.in_scope else 0.0
-    m.declined = declined / m.out_of_scope if m.out_of_scope else 0.0
-    if latencies:
-        ordered = sorted(latencies)
-        m.latency_ms = {"p50": 1000 * ordered[len(ordered) // 2],
-                        "p95": 1000 * ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]}
+def percentile(values: Sequence[float], q: float) -> float:
+    """One definition of a percentile for every report (numpy's linear interpolation)."""
+    return float(np.percentile(np.asarray(values, dtype=float), q)) if len(values) else 0.0
+
+
+def metrics(outcomes: Sequence[Outcome]) -> Metrics:
+    m = Metrics(questions=len(outcomes))
+    inside = [o for o in outcomes if o.question.in_scope]
+    outside = [o for o in outcomes if not o.question.in_scope]
+    m.in_scope, m.out_of_scope = len(inside), len(outside)
+
+    def share(items: Sequence[Outcome], test: Callable[[Outcome], bool]) -> float:
+        return sum(map(test, items)) / len(items) if items else 0.0
+
+    m.recall1 = share(inside, lambda o: bool(o.ranking) and o.ranking[0] in o.question.expect)
+    m.recall3 = share(inside, lambda o: bool(set(o.ranking[:3]) & set(o.question.expect)))
+    m.right_article = share(inside, lambda o: o.right_article)
+    m.right_section = share(inside, lambda o: o.right_section)
+    m.section_labelled = sum(bool(o.question.sections) for o in inside)
+    m.answered = share(inside, lambda o: o.status != NO_ANSWER)
+    m.clarified = share(inside, lambda o: o.status == CLARIFY)
+    m.wrong = share(inside, lambda o: o.status == ANSWER and not o.right_article)
+    m.declined = share(outside, lambda o: o.status == NO_ANSWER)
+    groups: Dict[str, List[Outcome]] = defaultdict(list)
+    for o in inside:
+        if o.question.group:
+            groups[o.question.group].append(o)
+    full = [g for g in groups.values() if len(g) >= 2]
+    m.groups = len(full)
+    if full:
+        m.consistency = share(full, lambda g: all(o.status == ANSWER for o in g)
+                              and len({o.article for o in g}) == 1)
+    turns = [o for o in inside if o.question.previous]
+    m.multi_turn_items = len(turns)
+    if turns:
+        m.multi_turn = share(turns, lambda o: o.right_article)
     return m
 
 
-def evaluate(kb: KnowledgeBase, gold: Sequence[GoldQuestion]) -> Dict[str, Dict[str, Metrics]]:
-    """{mode: {"fr"|"en"|"all": Metrics}} for dense, lexical and hybrid, through the real API."""
-    results: Dict[str, Dict[str, Metrics]] = {}
-    kb.search("warm up", "fr")
-    for mode in MODES:
-        kb.index().embedder.clear_cache()  # each mode pays for its own query embeddings
-        per_lang: Dict[str, Dict[str, list]] = {}
-        for q in gold:
-            started = time.perf_counter()
-            result = kb.search(q.text, q.lang, mode=mode, previous_article=q.previous)
-            elapsed = time.perf_counter() - started
-            for key in (q.lang, "all"):
-                bucket = per_lang.setdefault(key, {"r": [], "d": [], "g": [], "t": []})
-                bucket["r"].append([c.article_id for c in result.candidates])
-                bucket["d"].append(result.status != NO_ANSWER)
-                bucket["g"].append(q)
-                bucket["t"].append(elapsed)
-        results[mode] = {lang: _metrics(b["r"], b["d"], b["g"], b["t"])
-                         for lang, b in per_lang.items()}
-    return results
+def by_language(outcomes: Sequence[Outcome]) -> Dict[str, Metrics]:
+    return {"fr": metrics([o for o in outcomes if o.question.lang == "fr"]),
+            "en": metrics([o for o in outcomes if o.question.lang == "en"]),
+            "all": metrics(outcomes)}
 
 
-# -- calibration --------------------------------------------------------------------------------
-def _raw_scores(index: KnowledgeIndex, gold: Sequence[GoldQuestion]):
-    """Per question: dense cosine and raw BM25 of every key (computed once for the grid)."""
-    dense, bm25, coverage = [], [], []
-    for q in gold:
-        query = index.expand_follow_up(q.text, q.lang, q.previous)
-        dense.append(index._dense(query, depth=index.size))
-        raw, covered = index.lexical_raw(query, q.lang)
-        bm25.append(raw)
-        coverage.append(covered)
-    return np.vstack(dense), np.vstack(bm25), np.vstack(coverage)
-
-
-def _per_article(index: KnowledgeIndex, key_scores: np.ndarray) -> np.ndarray:
-    out = np.zeros((key_scores.shape[0], len(index.article_ids)), dtype=np.float32)
-    for row in range(key_scores.shape[0]):
-        np.maximum.at(out[row], index.key_article, key_scores[row])
-    return out
-
-
-def _rank_quality(index, fused: np.ndarray, gold: Sequence[GoldQuestion]) -> Tuple[float, float]:
-    """(recall@3, MRR) of article scores over the in-scope questions."""
-    recall = reciprocal = 0.0
+# -- calibration -----------------------------------------------------------------------------
+def _rank_objective(index: KnowledgeIndex, items: Sequence[Prepared], tuning: RetrievalTuning,
+                    mode: str) -> float:
+    """Recall@1 plus half the MRR of the in-scope questions read alone."""
+    total = 0.0
     n = 0
-    for row, q in zip(fused, gold):
-        if not q.in_scope:
+    for item in items:
+        q = item.question
+        if not q.in_scope or q.previous:
             continue
         n += 1
-        order = [index.article_ids[i] for i in np.argsort(-row)[:10]]
-        rank = next((i + 1 for i, aid in enumerate(order) if aid in q.expect), None)
-        recall += bool(rank and rank <= 3)
-        reciprocal += 1.0 / rank if rank else 0.0
-    return recall / max(n, 1), reciprocal / max(n, 1)
+        order = index.score(item.alone, q.lang, tuning, mode).order[:10]
+        ranked = [index.article_ids[i] for i in order]
+        rank = next((r + 1 for r, aid in enumerate(ranked) if aid in q.expect), None)
+        total += (rank == 1) + 0.5 * (1.0 / rank if rank else 0.0)
+    return total / max(n, 1)
 
 
-def best_threshold(top_scores: np.ndarray, in_scope: np.ndarray) -> Tuple[float, float]:
-    """The threshold that leaves the most room above both gate targets.
+def _fit_gate(index: KnowledgeIndex, items: Sequence[Prepared], tuning: RetrievalTuning,
+              mode: str) -> GateModel:
+    """Logistic regression: is the top article of this reading a right answer?"""
+    from sklearn.linear_model import LogisticRegression
 
-    The product sets two error budgets (answer >= 95% of in-scope questions, decline >= 90% of
-    out-of-scope ones); the threshold maximises the smaller of the two margins, so neither
-    error is traded away for the other. Returns (threshold, that margin).
-    """
-    best = (0.0, -1.0)
-    for t in np.unique(np.round(top_scores, 4)):
-        answered = (top_scores[in_scope] >= t).mean() if in_scope.any() else 1.0
-        declined = (top_scores[~in_scope] < t).mean() if (~in_scope).any() else 1.0
-        margin = min(answered - TARGETS["answered"], declined - TARGETS["declined"])
-        if margin > best[1] + 1e-9:
-            best = (float(t), float(margin))
+    rows, labels, scopes = [], [], []
+    for item in items:
+        for signals in (item.alone, item.with_topic):
+            if signals is None or not signals.terms:
+                continue
+            scored = index.score(signals, item.question.lang, tuning, mode)
+            top = index.article_ids[int(scored.order[0])]
+            rows.append([scored.features[f] for f in GATE_FEATURES])
+            labels.append(int(top in item.question.expect))
+            scopes.append(item.question.in_scope)
+    x = np.array(rows, dtype=float)
+    y = np.array(labels)
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    if len(set(y)) < 2:  # a degenerate calibration set: answer on the top score alone
+        coef = np.zeros(len(GATE_FEATURES))
+        coef[0] = 1.0
+        return GateModel(GATE_FEATURES, mean, scale, coef, 0.0, 0.5)
+    model = LogisticRegression(C=1.0, max_iter=1000).fit((x - mean) / scale, y)
+    gate = GateModel(GATE_FEATURES, mean, scale, model.coef_[0], float(model.intercept_[0]), 0.5)
+    return dataclasses.replace(gate, threshold=_gate_threshold(index, items, tuning, mode, gate))
+
+
+def _gate_threshold(index: KnowledgeIndex, items: Sequence[Prepared], tuning: RetrievalTuning,
+                    mode: str, gate: GateModel) -> float:
+    """The threshold that answers the most right answers (less half the wrong ones) while
+    declining at least DECLINE_CALIBRATION of the out-of-scope questions."""
+    trial = dataclasses.replace(tuning, gate={**tuning.gate, mode: gate})
+    probs, right, inside = [], [], []
+    for item in items:
+        if not item.alone.terms:
+            continue
+        scored = index.score(item.alone, item.question.lang, trial, mode)
+        probs.append(scored.probability)
+        right.append(index.article_ids[int(scored.order[0])] in item.question.expect)
+        inside.append(item.question.in_scope)
+    p, r, s = np.array(probs), np.array(right), np.array(inside)
+    best, best_value = 0.5, -np.inf
+    for t in np.unique(np.round(np.concatenate([p, [0.5]]), 4)):
+        answered = p >= t
+        declined = (~answered[~s]).mean() if (~s).any() else 1.0
+        value = ((answered & r & s).sum() - 0.5 * (answered & ~r & s).sum()) / max(s.sum(), 1)
+        if declined < DECLINE_CALIBRATION:
+            value -= 10 * (DECLINE_CALIBRATION - declined)
+        if value > best_value + 1e-12:
+            best, best_value = float(t), value
     return best
 
 
-def calibrate(kb: KnowledgeBase, gold: Sequence[GoldQuestion]) -> RetrievalTuning:
-    """Grid-search weights, saturation and thresholds per language on the gold set."""
+def _decision_value(index: KnowledgeIndex, items: Sequence[Prepared], tuning: RetrievalTuning,
+                    mode: str) -> Tuple[float, float]:
+    """(right answers + half the clarifications that offer a right article - wrong answers,
+    clarification rate), over in-scope questions, with the full serving decision."""
+    value, clarified, n = 0.0, 0, 0
+    for item in items:
+        if not item.question.in_scope:
+            continue
+        n += 1
+        o = outcome(item.question, decide(index, item, tuning, mode))
+        value += o.right_article - (o.status == ANSWER and not o.right_article)
+        if o.status == CLARIFY:
+            clarified += 1
+            value += 0.5 * bool(set(o.options) & set(item.question.expect))
+    return value / max(n, 1), clarified / max(n, 1)
+
+
+def calibrate(index: KnowledgeIndex, items: Sequence[Prepared],
+              base: RetrievalTuning) -> RetrievalTuning:
+    """Fit every calibrated value of `bot/retrieval.yml` on `items` (never on the test split)."""
+    tuning = base
+    best = None
+    for saturation in (2.0, 4.0, 8.0, 12.0):
+        weights, total = {}, 0.0
+        for lang in LANGS:
+            subset = [i for i in items if i.question.lang == lang]
+            scores = []
+            for wd in np.round(np.linspace(0, 1, 11), 1):
+                trial = dataclasses.replace(
+                    tuning, lexical_saturation=saturation,
+                    dense_weight={**tuning.dense_weight, lang: float(wd)},
+                    lexical_weight={**tuning.lexical_weight, lang: round(1 - float(wd), 1)})
+                scores.append((_rank_objective(index, subset, trial, "hybrid"), float(wd)))
+            value, wd = max(scores)
+            weights[lang] = wd
+            total += value
+        if best is None or total > best[0] + 1e-9:
+            best = (total, saturation, weights)
+    _, saturation, weights = best
+    tuning = dataclasses.replace(
+        tuning, lexical_saturation=saturation, dense_weight=dict(weights),
+        lexical_weight={lang: round(1 - w, 1) for lang, w in weights.items()})
+    tuning = dataclasses.replace(tuning, gate={mode: _fit_gate(index, items, tuning, mode)
+                                               for mode in MODES})
+    turns = [i for i in items if i.question.previous]
+    if turns:
+        choices = []
+        for t in (0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01):
+            for terms in (2, 3, 4, 5):
+                trial = dataclasses.replace(tuning, follow_up_threshold=t,
+                                            follow_up_max_terms=terms)
+                value, _ = _decision_value(index, turns, trial, "hybrid")
+                choices.append((value, -t, -terms, t, terms))
+        _, _, _, threshold, terms = max(choices)
+        tuning = dataclasses.replace(tuning, follow_up_threshold=threshold,
+                                     follow_up_max_terms=terms)
+    choices = []
+    for margin in (0.0, 0.005, 0.01, 0.015, 0.02, 0.03):
+        trial = dataclasses.replace(tuning, clarify_margin=margin)
+        value, rate = _decision_value(index, items, trial, "hybrid")
+        if rate <= TARGETS["clarified_max"] * 0.8:
+            choices.append((value, -margin, margin))
+    tuning = dataclasses.replace(tuning, clarify_margin=max(choices)[2] if choices else 0.0)
+    return tuning
+
+
+def folds(items: Sequence[Prepared], k: int = FOLDS) -> List[List[int]]:
+    """k folds of positions; paraphrase groups and a question's variants stay together."""
+    out: List[List[int]] = [[] for _ in range(k)]
+    for position, item in enumerate(items):
+        key = item.question.group or item.question.text
+        out[int(hashlib.sha1(key.encode("utf-8")).hexdigest()[8:16], 16) % k].append(position)
+    return out
+
+
+@dataclass
+class Report:
+    cross_validated: Dict[str, Dict[str, Metrics]]  # mode -> lang -> metrics (k-fold held out)
+    test: Dict[str, Dict[str, Metrics]]  # mode -> lang -> metrics on the frozen test split
+    tuning: RetrievalTuning  # calibrated on all non-test questions
+    dev_size: int = 0
+    test_size: int = 0
+
+
+def cross_validate(index: KnowledgeIndex, dev: Sequence[Prepared],
+                   base: RetrievalTuning) -> Dict[str, List[Outcome]]:
+    """Held-out outcomes of every dev question, per mode, from k-fold calibration."""
+    outcomes: Dict[str, List[Outcome]] = {mode: [] for mode in MODES}
+    for fold in folds(dev):
+        held = set(fold)
+        tuning = calibrate(index, [i for p, i in enumerate(dev) if p not in held], base)
+        for position in fold:
+            for mode in MODES:
+                outcomes[mode].append(outcome(dev[position].question,
+                                              decide(index, dev[position], tuning, mode)))
+    return outcomes
+
+
+def run(kb: KnowledgeBase, gold: Sequence[GoldQuestion], recalibrate: bool) -> Report:
+    """The whole held-out evaluation; with `recalibrate`, the returned tuning is refitted on
+    all the dev questions (the caller writes it), else the shipped tuning is evaluated."""
     index = kb.index()
-    current = kb.tuning
-    dense_w, lexical_w, thresholds = {}, {}, {}
-    saturations = (2.0, 4.0, 6.0, 8.0, 12.0)
-    best_saturation_votes: Dict[float, float] = {}
-    for lang in ("fr", "en"):
-        subset = [q for q in gold if q.lang == lang]
-        dense_keys, bm25_keys, coverage = _raw_scores(index, subset)
-        dense_art = _per_article(index, dense_keys)
-        in_scope = np.array([q.in_scope for q in subset])
-        best = None
-        for saturation in saturations:
-            lexical_keys = lexical_score(bm25_keys, coverage, saturation)
-            for wd in (round(x, 1) for x in np.linspace(0, 1, 11)):
-                fused = _per_article(index, wd * dense_keys + (1 - wd) * lexical_keys)
-                recall3, mrr = _rank_quality(index, fused, subset)
-                threshold, gate = best_threshold(fused.max(axis=1), in_scope)
-                objective = recall3 + mrr + gate
-                if best is None or objective > best[0] + 1e-9:
-                    best = (objective, saturation, wd, threshold)
-        _, saturation, wd, threshold = best
-        best_saturation_votes[saturation] = best_saturation_votes.get(saturation, 0) + 1
-        dense_w[lang], lexical_w[lang] = float(wd), round(1.0 - float(wd), 1)
-        thresholds[lang] = round(float(threshold), 4)
-        # Single-retriever thresholds, so the report compares like with like.
-        lexical_art = _per_article(index, lexical_score(bm25_keys, coverage, saturation))
-        thresholds[f"dense_{lang}"] = round(best_threshold(dense_art.max(axis=1), in_scope)[0], 4)
-        thresholds[f"lexical_{lang}"] = round(
-            best_threshold(lexical_art.max(axis=1), in_scope)[0], 4)
-    saturation = max(best_saturation_votes, key=best_saturation_votes.get)
-    return RetrievalTuning(dense_weight=dense_w, lexical_weight=lexical_w,
-                           lexical_saturation=saturation, answer_threshold=thresholds,
-                           clarify_margin=current.clarify_margin, top_k=current.top_k)
+    prepared = prepare(index, kb.tuning, gold)
+    dev = [p for p in prepared if p.question.split == "dev"]
+    test = [p for p in prepared if p.question.split == "test"]
+    cv = cross_validate(index, dev, kb.tuning)
+    tuning = calibrate(index, dev, kb.tuning) if recalibrate else kb.tuning
+    test_outcomes = {mode: [outcome(p.question, decide(index, p, tuning, mode)) for p in test]
+                     for mode in MODES}
+    report = Report({mode: by_language(o) for mode, o in cv.items()},
+                    {mode: by_language(o) for mode, o in test_outcomes.items()},
+                    tuning, len(dev), len(test))
+    for mode in MODES:
+        for lang, latency in measure_latency(kb, [p.question for p in test], tuning,
+                                             mode).items():
+            report.test[mode][lang].latency_ms = latency
+    return report
+
+
+def measure_latency(kb: KnowledgeBase, questions: Sequence[GoldQuestion],
+                    tuning: RetrievalTuning, mode: str) -> Dict[str, Dict[str, float]]:
+    """p50/p95 of the real search call (query embedding included: the cache is cleared)."""
+    index = kb.index()
+    index.embedder.clear_cache()
+    index.search("warm up", "fr", tuning, mode=mode)
+    times: Dict[str, List[float]] = defaultdict(list)
+    for q in questions:
+        started = time.perf_counter()
+        index.search(q.text, q.lang, tuning, mode=mode, previous_article=q.previous)
+        elapsed = 1000 * (time.perf_counter() - started)
+        times[q.lang].append(elapsed)
+        times["all"].append(elapsed)
+    return {lang: {"p50": percentile(v, 50), "p95": percentile(v, 95)}
+            for lang, v in times.items()}
 
 
 def write_tuning(tuning: RetrievalTuning, path: Path) -> None:
-    header = ("# Hybrid retrieval tuning, calibrated on tests/data/gold.yml by "
-              "`bot eval --calibrate`.\n# fused = dense_weight * cosine + lexical_weight * "
-              "(1 - exp(-bm25 / lexical_saturation)) * coverage;\n"
-              "# answer when fused >= answer_threshold.\n"
-              "# dense_*/lexical_* thresholds are for the single-retriever columns of the report.\n")
-    body = {"dense_weight": tuning.dense_weight, "lexical_weight": tuning.lexical_weight,
-            "lexical_saturation": tuning.lexical_saturation,
-            "answer_threshold": tuning.answer_threshold,
-            "clarify_margin": tuning.clarify_margin, "top_k": tuning.top_k}
-    path.write_text(header + yaml.safe_dump(body, sort_keys=False), encoding="utf-8")
+    header = ("# Retrieval tuning, calibrated by `bot eval --calibrate` on the gold questions "
+              "outside the frozen\n# test split (tests/data/gold.yml). fused = dense_weight * "
+              "cosine + lexical_weight *\n# (1 - exp(-bm25 / lexical_saturation)) * coverage; "
+              "the gate (per retriever mix) is a\n# logistic model over the named features; "
+              "answer when its probability >= threshold.\n# A message is read with the "
+              "previous topic when alone its probability < follow_up_threshold.\n"
+              "# Clarify when the next article is within clarify_margin and says something "
+              "else.\n")
+    path.write_text(header + yaml.safe_dump(tuning.to_dict(), sort_keys=False,
+                                            allow_unicode=True), encoding="utf-8")
 
 
-# -- report -------------------------------------------------------------------------------------
-def markdown_report(results: Dict[str, Dict[str, Metrics]], command: str) -> str:
-    lines = ["| mode | lang | questions | recall@1 | recall@3 | recall@5 | MRR | answered "
-             "(in scope) | declined (out of scope) | p50 ms | p95 ms |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+# -- report ----------------------------------------------------------------------------------
+def _cell(value: Optional[float]) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def markdown_table(results: Dict[str, Dict[str, Metrics]], latency: bool) -> str:
+    head = ("| mix | lang | questions | recall@1 | recall@3 | right section | answered | "
+            "declined (OOS) | clarified | wrong | consistency | multi-turn |")
+    rule = "|---|---|---|---|---|---|---|---|---|---|---|---|"
+    if latency:
+        head, rule = head + " p50 ms | p95 ms |", rule + "---|---|"
+    lines = [head, rule]
     for mode in MODES:
         for lang in ("fr", "en", "all"):
             m = results[mode][lang]
-            lines.append(
-                f"| {mode} | {lang} | {m.questions} | {m.recall[1]:.2f} | {m.recall[3]:.2f} | "
-                f"{m.recall[5]:.2f} | {m.mrr:.2f} | {m.answered:.2f} | {m.declined:.2f} | "
-                f"{m.latency_ms.get('p50', 0):.1f} | {m.latency_ms.get('p95', 0):.1f} |")
-    lines += ["", f"Reproduce with `{command}`."]
+            row = (f"| {MIX_NAMES[mode]} | {lang} | {m.questions} | {m.recall1:.2f} | "
+                   f"{m.recall3:.2f} | {m.right_section:.2f} | {m.answered:.2f} | "
+                   f"{m.declined:.2f} | {m.clarified:.2f} | {m.wrong:.2f} | "
+                   f"{_cell(m.consistency)} | {_cell(m.multi_turn)} |")
+            if latency:
+                row += (f" {m.latency_ms.get('p50', 0):.1f} | "
+                        f"{m.latency_ms.get('p95', 0):.1f} |")
+            lines.append(row)
     return "\n".join(lines)
 
 
-def check_targets(results: Dict[str, Dict[str, Metrics]]) -> List[str]:
-    """The figures below their targets (empty when every target is met)."""
+MIX_NAMES = {"dense": "e5 dense", "lexical": "BM25", "hybrid": "**e5 + BM25**"}
+
+
+def markdown_report(report: Report, command: str, model: str) -> str:
+    hybrid = report.test["hybrid"]["all"]
+    return "\n".join([
+        f"Encoder `{model}`. Gold set: {report.dev_size + report.test_size} questions; "
+        f"{report.test_size} in the frozen test split (never calibrated on), "
+        f"{report.dev_size} for {FOLDS}-fold cross-validation.",
+        "",
+        "## Frozen test split (shipped settings)",
+        "",
+        markdown_table(report.test, latency=True),
+        "",
+        f"## {FOLDS}-fold cross-validation on the other questions (each fold decided by "
+        "settings calibrated on the other folds)",
+        "",
+        markdown_table(report.cross_validated, latency=False),
+        "",
+        "right section: answered with a right article and a section labelled as answering "
+        f"({hybrid.section_labelled} of {hybrid.in_scope} in-scope test questions carry section "
+        "labels; the others count the article). answered counts clarifications; wrong: "
+        "answered with an article that does not answer. consistency: paraphrase groups all "
+        "answered by one article. multi-turn: follow-ups and new questions after another "
+        "topic answered right.",
+        "",
+        f"Reproduce with `{command}`.",
+    ])
+
+
+def check_targets(results: Dict[str, Dict[str, Metrics]],
+                  targets: Optional[Dict] = None) -> List[str]:
+    """The held-out figures of the shipped mix below `targets` (the product's by default;
+    FLOORS for the regression gate). Empty when all are met."""
+    targets = targets or {**TARGETS, "right_section": {lang: TARGETS["right_section"]
+                                                       for lang in LANGS}}
     hybrid = results["hybrid"]
     misses = []
-    if hybrid["all"].recall[3] < TARGETS["recall@3"]:
-        misses.append(f"hybrid recall@3 {hybrid['all'].recall[3]:.3f} < {TARGETS['recall@3']}")
-    if hybrid["all"].mrr < TARGETS["mrr"]:
-        misses.append(f"hybrid MRR {hybrid['all'].mrr:.3f} < {TARGETS['mrr']}")
-    if hybrid["fr"].recall[3] < hybrid["en"].recall[3] - 0.05:
-        misses.append(f"French recall@3 {hybrid['fr'].recall[3]:.3f} is more than 5 points "
-                      f"below English {hybrid['en'].recall[3]:.3f}")
-    if hybrid["all"].answered < TARGETS["answered"]:
-        misses.append(f"in-scope answered {hybrid['all'].answered:.3f} < {TARGETS['answered']}")
-    if hybrid["all"].declined < TARGETS["declined"]:
-        misses.append(f"out-of-scope declined {hybrid['all'].declined:.3f} < "
-                      f"{TARGETS['declined']}")
-    for single in ("dense", "lexical"):
-        if hybrid["all"].recall[3] <= results[single]["all"].recall[3]:
-            misses.append(f"hybrid recall@3 {hybrid['all'].recall[3]:.3f} does not beat "
-                          f"{single} {results[single]['all'].recall[3]:.3f}")
+    for lang in LANGS:
+        if hybrid[lang].right_section < targets["right_section"][lang]:
+            misses.append(f"{lang} right section {hybrid[lang].right_section:.3f} < "
+                          f"{targets['right_section'][lang]}")
+    m = hybrid["all"]
+    if m.declined < targets["declined"]:
+        misses.append(f"out-of-scope declined {m.declined:.3f} < {targets['declined']}")
+    if m.clarified > targets["clarified_max"]:
+        misses.append(f"clarified {m.clarified:.3f} > {targets['clarified_max']}")
+    if m.consistency is not None and m.consistency < targets["consistency"]:
+        misses.append(f"paraphrase consistency {m.consistency:.3f} < {targets['consistency']}")
+    if m.multi_turn is not None and m.multi_turn < targets["multi_turn"]:
+        misses.append(f"multi-turn {m.multi_turn:.3f} < {targets['multi_turn']}")
     return misses
 
 
-def chart(results: Dict[str, Dict[str, Metrics]], path: Path) -> None:
+def chart(report: Report, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    labels = ["recall@1", "recall@3", "MRR", "answered", "declined"]
+    labels = ["recall@1", "right section", "declined", "consistency", "multi-turn"]
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
-    for ax, lang in zip(axes, ("fr", "en")):
+    for ax, lang in zip(axes, LANGS):
         width = 0.27
         for i, mode in enumerate(MODES):
-            m = results[mode][lang]
-            values = [m.recall[1], m.recall[3], m.mrr, m.answered, m.declined]
-            ax.bar(np.arange(len(labels)) + (i - 1) * width, values, width, label=mode)
-        ax.set_xticks(np.arange(len(labels)), labels)
+            m = report.test[mode][lang]
+            values = [m.recall1, m.right_section, m.declined, m.consistency or 0.0,
+                      m.multi_turn or 0.0]
+            ax.bar(np.arange(len(labels)) + (i - 1) * width, values, width,
+                   label=MIX_NAMES[mode].strip("*"))
+        ax.axhline(TARGETS["right_section"], color="grey", linestyle=":", linewidth=1)
+        ax.set_xticks(np.arange(len(labels)), labels, fontsize=8)
         ax.set_title({"fr": "French questions", "en": "English questions"}[lang])
         ax.set_ylim(0, 1.05)
         ax.grid(axis="y", alpha=0.3)
     axes[0].legend(loc="lower left")
-    fig.suptitle("Retrieval on the gold set: dense vs lexical vs hybrid")
+    fig.suptitle("Held-out retrieval (frozen test split, shipped settings)")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def mean(values: Sequence[float]) -> float:
+    return statistics.fmean(values) if values else 0.0

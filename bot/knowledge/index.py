@@ -1,14 +1,12 @@
-"""Build the knowledge index offline and publish it atomically; load it read-only.
+"""Build the knowledge index offline and publish it atomically.
 
 A build writes a complete new folder beside the current one, then swaps the `CURRENT` pointer
-with one atomic rename. A failed check or build never touches the serving index, and a running
-action server notices the new pointer and switches (see `bot.knowledge.engine`).
+(`bot.knowledge.store` owns the format). A failed check or build never touches the serving
+index, and a running action server notices the new pointer and switches.
 """
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import json
 import os
 import shutil
 import time
@@ -18,18 +16,13 @@ from typing import Callable, Dict, List, Optional
 
 import numpy as np
 
+from bot.knowledge import store
 from bot.knowledge.articles import Article, Corpus, load_corpus
-from bot.knowledge.lexical import BM25, lemmas
+from bot.knowledge.lexical import lemmas
+from bot.knowledge.store import FORMAT_VERSION, IndexError_, current_path, read_meta
 from bot.knowledge.vectors import Embedder, EmbeddingCache, VectorIndex
 from bot.settings import Settings
 
-# Bump when the index layout or the key texts change, so old indexes are rebuilt.
-FORMAT_VERSION = 5
-POINTER = "CURRENT"
-
-
-class IndexError_(Exception):
-    """The index is missing, corrupt or built with another model: the message says which."""
 
 
 @dataclass
@@ -45,13 +38,18 @@ class BuildReport:
 
 
 def key_records(articles: List[Article]) -> List[Dict]:
-    """Every searchable key: each section (with its article title) and each example question."""
+    """Every searchable key: each section (with its article title), each section's heading
+    alone (headings are phrased as the question the section answers, so a short question
+    finds its section even when the paragraph says much else), and each example question."""
     records = []
     for article in articles:
         for section in article.sections:
             records.append({"kind": "section", "id": article.id, "lang": article.lang,
                             "section": section.position,
                             "text": f"{article.title}. {section.heading}. {section.text}"})
+            records.append({"kind": "heading", "id": article.id, "lang": article.lang,
+                            "section": section.position,
+                            "text": f"{article.title}. {section.heading}"})
         for question in article.questions:
             records.append({"kind": "question", "id": article.id, "lang": article.lang,
                             "section": -1, "text": question})
@@ -64,17 +62,6 @@ def corpus_fingerprint(knowledge_files: List[Path], model_name: str) -> str:
         digest.update(path.as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
-
-
-def current_path(index_dir: Path) -> Optional[Path]:
-    pointer = index_dir / POINTER
-    if not pointer.exists():
-        return None
-    return index_dir / pointer.read_text(encoding="utf-8").strip()
-
-
-def read_meta(path: Path) -> Dict:
-    return json.loads((path / "meta.json").read_text(encoding="utf-8"))
 
 
 def build_index(settings: Settings, force: bool = False, progress: bool = False,
@@ -93,9 +80,7 @@ def build_index(settings: Settings, force: bool = False, progress: bool = False,
     if not force and existing is not None and (existing / "meta.json").exists():
         try:
             if read_meta(existing).get("fingerprint") == fingerprint:
-                from bot.knowledge.engine import KnowledgeIndex
-
-                KnowledgeIndex(existing, settings)  # same content, but is it intact on disk?
+                store.load(existing, settings.model_name)  # same content, but is it intact?
                 return BuildReport("unchanged", fingerprint, existing,
                                    seconds=time.perf_counter() - started)
         except (OSError, ValueError, IndexError_) as exc:
@@ -131,41 +116,18 @@ def build_index(settings: Settings, force: bool = False, progress: bool = False,
     tmp = target.with_name(target.name + ".partial")
     tmp.mkdir(parents=True)
     try:
-        write_index_files(tmp, records, [_article_record(a) for a in articles], index, {
+        store.write_index_files(tmp, records, [_article_record(a) for a in articles], index, {
             "fingerprint": fingerprint, "model": settings.model_name,
             "dimension": int(vectors.shape[1])})
         os.rename(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _publish(settings.index_dir, target)
-    _prune(settings.index_dir, keep={target.name, existing.name if existing else ""})
+    store.publish(settings.index_dir, target)
+    store.prune(settings.index_dir, keep={target.name, existing.name if existing else ""})
     return BuildReport("built", fingerprint, target, keys=len(records),
                        embedded=len(missing), reused=len(records) - len(missing),
                        seconds=time.perf_counter() - started)
-
-
-def write_index_files(folder: Path, records: List[Dict], article_records: List[Dict],
-                      index: VectorIndex, meta: Dict, bm25: Optional[BM25] = None) -> None:
-    """Write one index build: vectors, where each key points, BM25 postings, articles, meta.
-
-    Key texts and lemma lists are not kept: serving needs only where each key points (two
-    integer arrays: its article record in articles.json, its section or -1 for an example
-    question), and the BM25 postings are saved as arrays, so a server loads them as they are.
-    """
-    index.save(folder / "vectors.faiss")
-    record_of = {(a["id"], a["lang"]): i for i, a in enumerate(article_records)}
-    np.savez(folder / "keys.npz",
-             article=np.array([record_of[(r["id"], r["lang"])] for r in records], np.int32),
-             section=np.array([r["section"] if r["kind"] == "section" else -1
-                               for r in records], np.int32))
-    (bm25 or BM25([r["terms"] for r in records])).save(folder)
-    (folder / "articles.json").write_text(json.dumps(article_records, ensure_ascii=False),
-                                          "utf-8")
-    meta = {"format": FORMAT_VERSION, **meta, "index_type": index.kind, "keys": len(records),
-            "articles": len(article_records),
-            "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
-    (folder / "meta.json").write_text(json.dumps(meta, indent=2), "utf-8")
 
 
 def _article_record(article: Article) -> Dict:
@@ -174,19 +136,7 @@ def _article_record(article: Article) -> Dict:
         "topics": list(article.topics), "related": list(article.related),
         "reviewed": article.reviewed.isoformat(),
         "sources": [asdict(s) for s in article.sources],
-        "sections": [{"heading": s.heading, "text": s.text} for s in article.sections],
+        "sections": [{"heading": s.heading, "text": s.text,
+                      "sources": [asdict(source) for source in getattr(s, "sources", ())]}
+                     for s in article.sections],
     }
-
-
-def _publish(index_dir: Path, target: Path) -> None:
-    """Point CURRENT at the new build with one atomic rename."""
-    tmp = index_dir / f"{POINTER}.tmp"
-    tmp.write_text(target.name, encoding="utf-8")
-    os.replace(tmp, index_dir / POINTER)
-
-
-def _prune(index_dir: Path, keep: set) -> None:
-    """Keep the new build and the one before it (a server may still be reading it)."""
-    for path in index_dir.glob("build-*"):
-        if path.name not in keep:
-            shutil.rmtree(path, ignore_errors=True)

@@ -129,6 +129,13 @@ class BM25:
         """Memory of the posting arrays (benchmarks report it)."""
         return int(self._offsets.nbytes + self._doc_ids.nbytes + self._counts.nbytes)
 
+    @property
+    def vocabulary_size(self) -> int:
+        return len(self._vocabulary)
+
+    def knows(self, term: str) -> bool:
+        return term in self._term_ids
+
     def postings(self, term: str) -> Tuple[np.ndarray, np.ndarray]:
         """Key ids containing the term and how often (empty arrays for an unknown term)."""
         i = self._term_ids.get(term)

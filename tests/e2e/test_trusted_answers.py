@@ -1,0 +1,114 @@
+"""The questions real users asked that went wrong (issue 12, "Why"), played through
+`POST /api/chat` on the real stack: each gets a right article and section, the section's own
+source, or, for content-free messages, no knowledge answer."""
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Sequence
+
+import pytest
+
+from tests.e2e.conftest import Chat, payloads
+
+pytestmark = pytest.mark.e2e
+
+OPENERS = {"channel-overview", "market-test"}
+
+
+def knowledge(messages: List[Dict]) -> Optional[Dict]:
+    return next((p for p in payloads(messages) if p.get("type", "").startswith("kb_")), None)
+
+
+def answer_of(messages: List[Dict]) -> Dict:
+    payload = knowledge(messages)
+    assert payload and payload["type"] == "kb_answer", messages
+    return payload
+
+
+def offers_the_readiness_check(messages: List[Dict]) -> bool:
+    return any(b.get("payload") == "/start_assessment" for m in messages
+               for b in m.get("buttons", []))
+
+
+@pytest.mark.parametrize("question, lang", [
+    ("slt, jveux vendre mes pralines en chine, jcommence par ou?", "fr"),
+    ("Bonjour, nous sommes une brasserie artisanale namuroise et nous aimerions vendre nos "
+     "bières en Chine. Par où commencer ?", "fr"),
+    ("We are a small cosmetics start-up from Liège. Can we sell in China?", "en"),
+])
+def test_where_do_i_start_gets_an_orienting_answer_and_the_readiness_check(stack, question,
+                                                                           lang):
+    messages = Chat(stack.web_url, f"e2e-opener-{abs(hash(question)) % 10**8}", lang).say(
+        question)
+    assert answer_of(messages)["article"] in OPENERS
+    assert offers_the_readiness_check(messages)
+
+
+@pytest.mark.parametrize("question, lang, articles, sections", [
+    ("Combien coûte Tmall Global ?", "fr", {"tmall-global", "platform-costs"},
+     {"Combien coûte une boutique sur Tmall Global ?"}),
+    ("What does a Tmall Global store cost?", "en", {"tmall-global", "platform-costs"},
+     {"How much does a store on Tmall Global cost?"}),
+    ("what is Tmall Global", "en", {"tmall-global"}, None),
+    ("Quel est le montant de la caution sur Tmall Global ?", "fr", {"tmall-global"},
+     {"Combien coûte une boutique sur Tmall Global ?"}),
+    ("Est-ce que Kaola est encore pertinent aujourd'hui pour vendre en Chine ?", "fr",
+     {"kaola-jumei"}, None),
+    ("Faut-il que notre brasserie soit enregistrée auprès de la GACC ?", "fr",
+     {"beer-alcohol", "food-gacc-registration"}, None),
+    ("Dois-je enregistrer mon nom de marque chez les chinois ?", "fr",
+     {"trademarks-cnipa", "trademark-routes", "chinese-brand-name"}, None),
+    ("qui est Pascale Delcomminette ?", "fr", {"awex-support"}, None),
+    ("Who is Haichen Wang?", "en",
+     {"kol-influencers", "storytelling", "back-office-readiness", "customer-service",
+      "platform-costs"}, None),
+])
+def test_first_questions_get_the_right_article_and_section(stack, question, lang, articles,
+                                                           sections):
+    messages = Chat(stack.web_url, f"e2e-first-{abs(hash(question)) % 10**8}", lang).say(
+        question)
+    answer = answer_of(messages)
+    assert answer["article"] in articles, answer
+    if sections:
+        assert answer["section"] in sections, answer
+    assert answer["sources"], "every answer cites the sources of its section"
+
+
+def test_the_citation_is_the_sections_own_source(stack):
+    from bot.knowledge.articles import load_corpus
+    from bot.settings import ROOT
+
+    messages = Chat(stack.web_url, "e2e-citation-1", "fr").say(
+        "Quelles règles pour vendre du lait infantile en Chine depuis 2023 ?")
+    answer = answer_of(messages)
+    article = next(a for a in load_corpus(ROOT / "knowledge").articles
+                   if (a.id, a.lang) == (answer["article"], "fr"))
+    section = next(s for s in article.sections if s.heading == answer["section"])
+    assert [s["id"] for s in answer["sources"]] == [s.id for s in section.sources]
+
+
+@pytest.mark.parametrize("first, follow_up, lang, articles", [
+    # A complete new question after another topic is not rewritten as a follow-up.
+    ("Que fait Alibaba à l'aéroport de Liège ?", "c'est quoi Atlas Company ?", "fr",
+     {"kol-influencers", "storytelling", "back-office-readiness", "customer-service",
+      "platform-costs"}),
+    ("Que fait Alibaba à l'aéroport de Liège ?", "qu'a dit Marc Deschamps ?", "fr",
+     {"storytelling", "back-office-readiness", "customer-service", "solvay-study"}),
+    ("Comment vendre sur WeChat ?", "et pour les droits de douane ?", "fr",
+     {"cbec-taxes", "general-trade-vs-cbec", "cbec-regime"}),
+    # A message with no topic of its own is read with the previous one.
+    ("Quelles sont les conditions pour vendre sur Tmall Global ?", "et la caution ?", "fr",
+     {"tmall-global"}),
+])
+def test_follow_ups_only_when_the_message_has_no_topic(stack, first, follow_up, lang,
+                                                        articles):
+    chat = Chat(stack.web_url, f"e2e-turns-{abs(hash(first + follow_up)) % 10**8}", lang)
+    answer_of(chat.say(first))
+    assert answer_of(chat.say(follow_up))["article"] in articles
+
+
+@pytest.mark.parametrize("message", ["👍", "???"])
+def test_content_free_messages_get_no_knowledge_answer(stack, message):
+    chat = Chat(stack.web_url, f"e2e-empty-{abs(hash(message)) % 10**8}", "fr")
+    answer_of(chat.say("Que fait Alibaba à l'aéroport de Liège ?"))
+    payload = knowledge(chat.say(message))
+    assert payload is None or payload["type"] != "kb_answer"
