@@ -510,7 +510,7 @@ def test_rebuild_builds_then_keeps_an_unchanged_index(logged_in, tmp_path):
     html = built.get_data(as_text=True)
     assert built.status_code == 200, html
     assert "L&#39;index a été reconstruit" in html
-    assert "<dd>16</dd>" in html  # 4 articles x (1 section + 3 questions)
+    assert "<dd>20</dd>" in html  # 4 articles x (1 section + its heading + 3 questions)
     assert (tmp_path / "var" / "index" / "CURRENT").exists()
     again = logged_in.post("/console/knowledge/rebuild", data={"csrf_token": token})
     assert again.status_code == 200
