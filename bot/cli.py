@@ -59,12 +59,22 @@ def _serving_index_error(settings: Settings) -> Optional[str]:
 @main.command()
 @click.option("--force", is_flag=True, help="Rebuild even when nothing changed.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def build(force: bool, quiet: bool) -> None:
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the outcome as one JSON object (status, keys, embedded, reused, "
+                   "seconds, errors) and the progress messages on stderr; for the console.")
+def build(force: bool, quiet: bool, as_json: bool) -> None:
     """Build the search index from knowledge/ (skipped when nothing changed)."""
     from bot.knowledge.index import build_index
 
     settings = Settings.from_env()
-    report = build_index(settings, force=force, progress=not quiet, log=click.echo)
+    report = build_index(settings, force=force, progress=not quiet,
+                         log=lambda message: click.echo(message, err=as_json))
+    if as_json:
+        click.echo(json.dumps({"status": report.status, "keys": report.keys,
+                               "embedded": report.embedded, "reused": report.reused,
+                               "seconds": round(report.seconds, 1), "errors": report.errors},
+                              ensure_ascii=False))
+        sys.exit(1 if report.status == "failed" else 0)
     if report.status == "failed":
         for error in report.errors:
             click.echo(error, err=True)

@@ -6,8 +6,8 @@ PostgreSQL. Both the action server and the web app write here; neither owns the 
 Data protection lives here too: `forget_conversation` deletes one conversation everywhere it is
 stored (Rasa's tracker store and the app database), `purge` deletes what is older than the
 retention the privacy notice and the consent text promise. Rasa's tracker store is reached
-with SQLAlchemy Core on its `events` table only, never through Rasa, and nothing is ever
-created in it.
+through bot/tracker_store.py (SQLAlchemy Core on its `events` table only, never through Rasa),
+and nothing is ever created in it.
 """
 from __future__ import annotations
 
@@ -16,11 +16,13 @@ import json
 import threading
 from typing import Any, Dict, List, Optional
 
-from sqlalchemy import (Boolean, DateTime, Integer, String, Text, column, create_engine, delete,
-                        event, func, inspect, select, table)
+from sqlalchemy import (Boolean, DateTime, Integer, String, Text, create_engine, delete, event,
+                        func, inspect, select)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from bot import tracker_store
 
 
 def utcnow() -> dt.datetime:
@@ -151,9 +153,8 @@ def store_lead(url: str, conversation_id: str, name: str, company: str, email: s
 
 # ------------------------------------------------------------------------- data protection
 
-# Rasa's SQLTrackerStore table (rasa/core/tracker_store.py, SQLTrackerStore.SQLEvent): one row
-# per event, `sender_id` the conversation id, `timestamp` a float Unix time.
-TRACKER_EVENTS = table("events", column("id"), column("sender_id"), column("timestamp"))
+# Rasa's SQLTrackerStore table, shared with the console's reader (bot/tracker_store.py).
+TRACKER_EVENTS = tracker_store.EVENTS
 # What `forget_conversation` and `purge` report, in this order.
 DELETION_KINDS = ("tracker_events", "leads", "feedback", "unanswered_questions")
 
@@ -171,15 +172,9 @@ def _tracker_remove(tracker_url: str, condition: ColumnElement, dry_run: bool) -
     """Delete tracker events matching `condition`; 0 when the store does not exist yet (Rasa
     creates its SQLite file and table on the first message). Errors reaching an existing
     store propagate: a deletion request must not look done when it is not."""
-    if tracker_url.startswith("sqlite:///"):
-        from pathlib import Path
-
-        path = tracker_url[len("sqlite:///"):]
-        if path in ("", ":memory:") or not Path(path).is_file():
-            return 0
-        engine = create_engine(tracker_url, connect_args={"timeout": 15})
-    else:
-        engine = create_engine(tracker_url, pool_pre_ping=True)
+    engine = tracker_store.open_engine(tracker_url)
+    if engine is None:
+        return 0
     try:
         if not inspect(engine).has_table("events"):
             return 0

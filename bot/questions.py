@@ -1,0 +1,86 @@
+"""Unanswered questions gathered by wording, for advisors to review one group at a time.
+
+People ask the same thing many ways ("Coût Tmall ?", "combien coute tmall global"): rows whose
+content words overlap enough form one group, led by its newest wording, with the article the
+engine almost answered with. Plain Python (no spaCy): the console calls it on every page view.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence
+
+from bot.knowledge.lexical import fold
+from bot.storage import UnansweredQuestion
+
+STOP_WORDS = frozenset("""
+a au aux avec ce ces cette comment d de des du en est et il je la le les leur mon ma mes ne
+nous on ou par pas pour qu que quel quelle quelles quels qui sa se son sur ta te un une vos
+votre vous y l s c j n m t est-ce peut peux puis faut
+an and are can do does for from how i in is it my of on or our the to what when where which
+who why will with you your me we be
+""".split())
+
+
+def normalise(text: str) -> str:
+    """Lowercase, accents and punctuation folded away: "Coût ?" and "cout" compare equal."""
+    return re.sub(r"[^a-z0-9]+", " ", fold(text)).strip()
+
+
+def tokens(text: str) -> FrozenSet[str]:
+    return frozenset(w for w in normalise(text).split() if w not in STOP_WORDS and len(w) > 1)
+
+
+def similar(a: FrozenSet[str], b: FrozenSet[str], threshold: float = 0.5) -> bool:
+    """Token overlap (Jaccard) at or above `threshold`; good enough to gather rewordings."""
+    if not a or not b:
+        return a == b
+    return len(a & b) / len(a | b) >= threshold
+
+
+@dataclass
+class QuestionGroup:
+    question: str
+    tokens: FrozenSet[str]
+    ids: List[int] = field(default_factory=list)
+    variants: List[str] = field(default_factory=list)
+    languages: List[str] = field(default_factory=list)
+    last_seen: Optional[dt.datetime] = None
+    closest: Optional[str] = None
+    handled: bool = True
+
+    @property
+    def count(self) -> int:
+        return len(self.ids)
+
+
+def top_candidate(candidates: Iterable[Dict[str, Any]]) -> Optional[str]:
+    """The id of the best-scored candidate article, if any."""
+    best = max((c for c in candidates if isinstance(c, dict) and c.get("id")),
+               key=lambda c: float(c.get("score") or 0.0), default=None)
+    return str(best["id"]) if best else None
+
+
+def group_questions(rows: Sequence[UnansweredQuestion]) -> List[QuestionGroup]:
+    """Rows newest first -> groups newest first; each group is led by its newest wording."""
+    groups: List[QuestionGroup] = []
+    for row in rows:
+        row_tokens = tokens(row.question)
+        group = next((g for g in groups if similar(g.tokens, row_tokens)), None)
+        if group is None:
+            group = QuestionGroup(row.question, row_tokens, last_seen=row.created_at)
+            groups.append(group)
+        elif row.question not in group.variants and row.question != group.question \
+                and len(group.variants) < 5:
+            group.variants.append(row.question)
+        group.ids.append(row.id)
+        group.handled = group.handled and row.handled
+        if row.language not in group.languages:
+            group.languages.append(row.language)
+        if group.closest is None:
+            try:
+                group.closest = top_candidate(row.candidates)
+            except ValueError:
+                pass
+    return groups

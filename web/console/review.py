@@ -1,0 +1,61 @@
+"""Review: the questions the bot could not answer, grouped by wording (bot/questions.py), and
+the feedback users gave on answers, thumbs down first."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Tuple
+
+from flask import Response, abort, flash, redirect, request, url_for
+from sqlalchemy import select, update
+
+from bot import storage
+from bot.questions import group_questions
+from web.console.core import bp, database_url, render
+
+
+@bp.get("/unanswered")
+def unanswered() -> Tuple[str, int]:
+    show_all = request.args.get("show") == "all"
+    query = select(storage.UnansweredQuestion).order_by(
+        storage.UnansweredQuestion.created_at.desc(), storage.UnansweredQuestion.id.desc())
+    if not show_all:
+        query = query.where(storage.UnansweredQuestion.handled.is_(False))
+    with storage.session_for(database_url()) as db:
+        rows = list(db.scalars(query.limit(2000)))
+    return render("unanswered.html", section="unanswered", groups=group_questions(rows),
+                  show_all=show_all)
+
+
+@bp.post("/unanswered/handled")
+def mark_handled() -> Response:
+    ids = [int(part) for part in (request.form.get("ids") or "").split(",")
+           if part.strip().isdigit()][:2000]
+    if not ids:
+        abort(400)
+    with storage.session_for(database_url()) as db, db.begin():
+        db.execute(update(storage.UnansweredQuestion)
+                   .where(storage.UnansweredQuestion.id.in_(ids)).values(handled=True))
+    flash("marked_handled")
+    return redirect(url_for("console.unanswered"))
+
+
+def safe_sources(row: storage.Feedback) -> List[Dict[str, str]]:
+    """The cited sources with a title, and a link only when it is http(s)."""
+    try:
+        sources = [src for src in row.sources if isinstance(src, dict)]
+    except ValueError:
+        sources = []
+    links = []
+    for src in sources:
+        url = str(src.get("url") or "")
+        links.append({"title": str(src.get("title") or src.get("id") or ""),
+                      "url": url if url.startswith(("http://", "https://")) else ""})
+    return links
+
+
+@bp.get("/feedback")
+def feedback() -> Tuple[str, int]:
+    with storage.session_for(database_url()) as db:
+        rows = list(db.scalars(select(storage.Feedback).order_by(
+            storage.Feedback.helpful.asc(), storage.Feedback.created_at.desc()).limit(1000)))
+    items: List[Dict[str, Any]] = [{"row": row, "sources": safe_sources(row)} for row in rows]
+    return render("feedback.html", section="feedback", items=items)
