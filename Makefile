@@ -14,8 +14,10 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PYTHONPATH := $(CURDIR)
 PYTEST_ARGS ?=
+# The pytest lane without Rasa, the browser, services or the stack (markers in pyproject.toml).
+UNIT_MARKERS := not e2e and not browser and not services
 
-.PHONY: help setup run test test-unit test-rasa index model check nlu eval bench clean
+.PHONY: help setup run test test-unit lint advisor index model check nlu eval bench clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -55,18 +57,30 @@ nlu: $(APP_VENV)/.installed ## Regenerate data/nlu/knowledge.yml from the articl
 run: setup ## Start Rasa, the action server and the web app; Ctrl-C stops all three
 	$(APP_PY) scripts/stack.py
 
-test: setup ## Set up, then run the whole test suite
+lint: $(APP_VENV)/.installed ## Ruff (lint, import order, pyupgrade) and mypy (strict on bot/)
+	$(APP_VENV)/bin/ruff check .
+	$(APP_VENV)/bin/mypy
+
+test: setup lint ## Set up, lint, then run the whole test suite (what CI runs)
 	$(RASA) data validate
 	$(RASA) test core --stories tests/rasa --model $(MODEL) --out $(VAR)/results/core \
 	  --fail-on-prediction-errors
 	RASA=$(RASA) scripts/nlu_eval.sh
-	$(APP_PY) -m pytest $(PYTEST_ARGS)
+	HYPOTHESIS_PROFILE=ci $(APP_PY) -m pytest $(PYTEST_ARGS)
+
+test-unit: $(APP_VENV)/.installed ## Engine, actions and web tests only (no Rasa, browser, services): < 2 min
+	$(APP_PY) -m pytest -m "$(UNIT_MARKERS)" $(PYTEST_ARGS)
+
+advisor: $(APP_VENV)/.installed ## Create a console account: make advisor EMAIL=you@awex.be (asks for a password)
+	@email="$(EMAIL)"; [ -n "$$email" ] || read -rp "Advisor e-mail: " email; \
+	  AWEX_SECRET_KEY="$${AWEX_SECRET_KEY:-$$(cat $(VAR)/secret_key 2>/dev/null)}" \
+	  $(APP_VENV)/bin/flask --app web create-advisor "$$email"
 
 eval: setup ## Measure retrieval on the gold questions (report in docs/)
 	$(APP_PY) -m bot.cli eval
 
 bench: setup ## Run the benchmarks and write docs/bench/report.md
-	$(APP_PY) bench/run_all.py
+	$(APP_PY) -m bench.run_all
 
 clean: ## Remove environments, models, index and databases (var/)
 	rm -rf $(VAR)

@@ -1,62 +1,35 @@
-"""Shared fixtures: tiny knowledge corpora written to tmp_path, and settings pointing at them."""
+"""Shared fixtures: tiny knowledge corpora written to tmp_path, and settings pointing at them;
+the Hypothesis profiles and the longer timeout of the tests that start the stack."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from bot.settings import ROOT, Settings  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from tests.helpers.corpus import write_corpus  # noqa: E402
+
+# HYPOTHESIS_PROFILE=ci (what `make test`, hence CI, runs): thorough; dev (the default, and
+# `make test-unit`): a few examples per property, enough to catch a plain regression quickly.
+_SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+settings.register_profile("ci", max_examples=200, deadline=None, suppress_health_check=_SLOW)
+settings.register_profile("dev", max_examples=25, deadline=None, suppress_health_check=_SLOW)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+# pytest-timeout: 600 s per test (pyproject.toml); the first e2e or browser test also waits
+# for the stack or the browser to start (index build, Rasa's model load), so they get more.
+STACK_TIMEOUT = 1800
 
 
-def article_text(article_id: str, lang: str, title: str, sections: Sequence[Tuple[str, str]],
-                 questions: Sequence[str], related: Sequence[str] = (),
-                 topics: str = "[platforms]", reviewed: str = "2026-11-01") -> str:
-    lines = ["---", f"id: {article_id}", f"lang: {lang}", f'title: "{title}"',
-             f"topics: {topics}", "sources:", '  - id: officielle', '    title: "Source officielle"',
-             '    url: "https://example.org/source"', '    date: "2025-01"',
-             f"reviewed: {reviewed}", f"related: [{', '.join(related)}]", "questions:"]
-    lines += [f'  - "{q}"' for q in questions]
-    lines += ["---", ""]
-    for heading, text in sections:
-        lines += [f"## {heading}", "", text, "Sources : officielle" if lang == "fr" else "Sources: officielle", ""]
-    return "\n".join(lines)
-
-
-TINY_CORPUS: Dict[str, Dict[str, dict]] = {
-    "tmall-global": {
-        "fr": dict(title="Tmall Global : conditions et coûts", sections=[
-            ("Qui peut vendre sur Tmall Global ?", "Tmall Global accepte les entreprises enregistrées hors de Chine qui possèdent une marque déposée. La plateforme fonctionne sur invitation."),
-            ("Combien coûte Tmall Global ?", "La caution de Tmall Global était de 150 000 RMB en 2021 {2021}. Une commission de 2 à 5 % {2025-06} s'ajoute sur les ventes.")],
-            questions=["Comment ouvrir une boutique sur Tmall Global ?", "Quel est le prix de Tmall Global ?", "Tmall Global accepte-t-il les PME belges ?"]),
-        "en": dict(title="Tmall Global: requirements and costs", sections=[
-            ("Who can sell on Tmall Global?", "Tmall Global accepts companies registered outside China that own a registered trademark. The platform works by invitation."),
-            ("How much does Tmall Global cost?", "The Tmall Global deposit was RMB 150,000 in 2021 {2021}. A commission of 2 to 5% {2025-06} is charged on sales.")],
-            questions=["How do I open a store on Tmall Global?", "What is the price of Tmall Global?", "Does Tmall Global accept Belgian SMEs?"]),
-    },
-    "liege-hub": {
-        "fr": dict(title="Le hub logistique de Liège", sections=[
-            ("Qu'est-ce que le hub de Liège ?", "Cainiao, la filiale logistique d'Alibaba, exploite un hub à l'aéroport de Liège. Des trains et des avions relient ce hub à la Chine.")],
-            questions=["Que fait Alibaba à Liège ?", "Comment fonctionne la logistique via Liège ?", "Qu'est-ce que Cainiao ?"]),
-        "en": dict(title="The Liège logistics hub", sections=[
-            ("What is the Liège hub?", "Cainiao, Alibaba's logistics arm, runs a hub at Liège airport. Trains and planes link this hub to China.")],
-            questions=["What does Alibaba do in Liège?", "How does logistics through Liège work?", "What is Cainiao?"]),
-    },
-}
-
-
-def write_corpus(folder: Path, corpus: Optional[Dict[str, Dict[str, dict]]] = None) -> Path:
-    corpus = corpus or TINY_CORPUS
-    for article_id, languages in corpus.items():
-        for lang, spec in languages.items():
-            (folder / lang).mkdir(parents=True, exist_ok=True)
-            (folder / lang / f"{article_id}.md").write_text(
-                article_text(article_id, lang, **spec), encoding="utf-8")
-    return folder
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        slow = item.get_closest_marker("e2e") or item.get_closest_marker("browser")
+        if slow and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(STACK_TIMEOUT))
 
 
 @pytest.fixture

@@ -7,10 +7,13 @@ import pytest
 from rasa_sdk.events import SlotSet
 
 import actions.assessment as assessment_module
-from actions.assessment import (INVALID, ActionGiveAssessment, ActionResetAssessment,
-                                ValidateAssessmentForm, extract_answer)
-from bot.advice import answers
-from tests.actions.conftest import make_tracker, run
+from actions.assessment import (
+    INVALID,
+    ActionGiveAssessment,
+    ActionResetAssessment,
+    ValidateAssessmentForm,
+)
+from tests.helpers.actions import make_tracker, run
 
 
 def extract(slot, text, intent="inform", requested=None):
@@ -120,7 +123,7 @@ def test_reset_before_a_first_assessment_adds_no_events(dispatcher):
 # Issue 14: the readiness form stored answers where they did not belong. The tests below call
 # the validation action as Rasa does (tests/actions/conversation.py).
 from bot.advice.assessment import default_rules  # noqa: E402
-from tests.actions.conversation import DOMAIN, Conversation  # noqa: E402
+from tests.helpers.conversation import DOMAIN, Conversation  # noqa: E402
 
 ANSWERED = {"product_category": "food", "company_size": "micro", "export_experience": "eu",
             "customer_service_cn": False, "surge_stock": True, "logistics_partner": True}

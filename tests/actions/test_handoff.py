@@ -8,7 +8,7 @@ from rasa_sdk.events import SlotSet
 
 from actions.handoff import ActionSubmitLead, ValidateHandoffForm, consent_wording
 from bot import storage
-from tests.actions.conftest import make_tracker, run
+from tests.helpers.actions import make_tracker, run
 
 DETAILS = {"lead_name": "Marie Dupont", "lead_company": "Chocolaterie Dupont",
            "lead_email": "marie@example.be", "lead_phone": "-",
@@ -115,7 +115,7 @@ def test_names_are_names_whatever_nlu_reads(slot, text, intent, expected):
 
 
 def test_a_yes_or_no_name_is_asked_again(dispatcher):
-    from tests.actions.conversation import Conversation
+    from tests.helpers.conversation import Conversation
 
     conversation = Conversation(ValidateHandoffForm(), "handoff_form")
     turn = conversation.say("non", "deny")

@@ -9,7 +9,7 @@ from actions.knowledge import ActionAnswerFromKnowledge
 from bot import storage
 from bot.knowledge.engine import KnowledgeBase
 from bot.knowledge.index import build_index
-from tests.actions.conftest import make_tracker, run
+from tests.helpers.actions import make_tracker, run
 
 
 @pytest.fixture

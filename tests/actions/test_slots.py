@@ -6,7 +6,7 @@ import asyncio
 import pytest
 
 from actions.slots import ActionValidateSlotMappings
-from tests.actions.conftest import make_tracker
+from tests.helpers.actions import make_tracker
 
 
 @pytest.mark.parametrize("text,slot,hint,expected", [

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from bot import storage
 from bot.cli import main
-from tests.bot.test_storage import DAY, add_rows, app_counts, make_tracker, tracker_senders
+from tests.helpers.stores import DAY, add_rows, app_counts, make_tracker, tracker_senders
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import Chat, payloads
+from tests.helpers.stack import Chat, payloads
 
 pytestmark = pytest.mark.e2e
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.e2e.conftest import Chat, payloads
+from tests.helpers.stack import Chat, payloads
 
 pytestmark = pytest.mark.e2e
 

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import Chat, payloads, run_bot
+from tests.helpers.stack import Chat, payloads, run_bot
 
 pytestmark = pytest.mark.e2e
 

@@ -14,7 +14,7 @@ import sqlalchemy
 
 from bot import storage
 from scripts.stack import Ports, Stack
-from tests.e2e.services import postgres, redis
+from tests.helpers.services import postgres, redis
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services]
 PG_PORT, REDIS_PORT = 15432, 16379

@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 import requests
 
-from tests.e2e.conftest import Chat
+from tests.helpers.stack import Chat
 
 pytestmark = pytest.mark.e2e
 

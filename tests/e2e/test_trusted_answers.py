@@ -3,11 +3,11 @@
 source, or, for content-free messages, no knowledge answer."""
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional
 
 import pytest
 
-from tests.e2e.conftest import Chat, payloads
+from tests.helpers.stack import Chat, payloads
 
 pytestmark = pytest.mark.e2e
 

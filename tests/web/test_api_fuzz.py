@@ -28,7 +28,8 @@ from web import chat
 from web.conversations import NEUTRAL_PREFIX, verify_token
 from web.strings import ui_string
 
-FUZZ = settings(max_examples=200, deadline=None, database=None,
+# The number of examples comes from the Hypothesis profile (tests/conftest.py: 200 in CI).
+FUZZ = settings(deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.filter_too_much])
 LIMIT = 16 * 1024  # MAX_CONTENT_LENGTH in web/__init__.py

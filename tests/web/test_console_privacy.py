@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import page_token
-from tests.bot.test_storage import add_rows, app_counts, make_tracker, tracker_senders
+from tests.helpers.stores import add_rows, app_counts, make_tracker, tracker_senders
+from tests.helpers.web import page_token
 
 GONE = "forget-me-1234"
 KEPT = "keep-me-56789"

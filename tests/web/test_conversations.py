@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import free_port
+from tests.helpers.ports import free_port
 from web import chat, create_app
-from web.conversations import (MemoryOffers, NEUTRAL_PREFIX, Offers, issue_token, kb_payload,
-                               neutralise, new_conversation_id, offers_in, verify_token)
+from web.conversations import (
+    NEUTRAL_PREFIX,
+    MemoryOffers,
+    Offers,
+    issue_token,
+    kb_payload,
+    neutralise,
+    new_conversation_id,
+    offers_in,
+    verify_token,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA_PYTHON = ROOT / "var" / "venv-rasa" / "bin" / "python"
@@ -104,7 +112,7 @@ print("RESULT" + json.dumps(out))
 
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory):
-    from tests.e2e.services import redis
+    from tests.helpers.services import redis
 
     with redis(free_port()) as url:
         yield url

@@ -13,7 +13,8 @@ import pytest
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 
-from conftest import ADVISOR_EMAIL, ADVISOR_PASSWORD, free_port, login
+from tests.helpers.ports import free_port
+from tests.helpers.web import ADVISOR_EMAIL, ADVISOR_PASSWORD, login
 from web import create_app
 from web.conversations import verify_token
 from web.strings import ui_string

@@ -5,7 +5,6 @@ Screenshots land in test-artifacts/screenshots/ (ignored by git) for a human loo
 """
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
@@ -15,8 +14,8 @@ from sqlalchemy import select
 
 from bot import storage
 from bot.settings import ROOT
-from conftest import ADVISOR_EMAIL, ADVISOR_PASSWORD, live_server
-from fake_rasa import FakeRasa
+from tests.helpers.fake_rasa import FakeRasa
+from tests.helpers.web import ADVISOR_EMAIL, ADVISOR_PASSWORD, live_server
 from web import chat, create_app
 from web.strings import ui_strings
 
@@ -301,8 +300,8 @@ p { color: lime; }</style></head>
 @pytest.fixture
 def other_site(stack: Dict[str, Any]) -> Iterator[str]:
     """A page on another origin embedding the widget with the one-line snippet."""
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
     import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     html = (HOST_PAGE % stack["base"]).encode("utf-8")
 

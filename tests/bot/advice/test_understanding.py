@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.advice.understanding import ANY, CONFIRM, SLOTS, clauses, read, topics
 from bot.advice.answers import normalise
+from bot.advice.understanding import ANY, CONFIRM, SLOTS, clauses, read, topics
 
 
 @pytest.mark.parametrize("pending,text,values", [

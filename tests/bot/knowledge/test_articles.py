@@ -7,9 +7,16 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.knowledge.articles import (Fact, Source, _suggest_id, load_corpus, parse_article,
-                                    split_sentences, volatile_figures)
-from tests.conftest import TINY_CORPUS, write_corpus
+from bot.knowledge.articles import (
+    Fact,
+    Source,
+    _suggest_id,
+    load_corpus,
+    parse_article,
+    split_sentences,
+    volatile_figures,
+)
+from tests.helpers.corpus import TINY_CORPUS, write_corpus
 
 TODAY = dt.date(2026, 11, 27)
 

@@ -5,7 +5,7 @@ import pytest
 
 from bot.knowledge.engine import ANSWER, NO_ANSWER, KnowledgeBase, Status, trim_at_sentence
 from bot.knowledge.index import build_index
-from bot.knowledge.store import IndexError_, current_path
+from bot.knowledge.store import IndexError_
 from bot.settings import DEFAULT_MODEL, Settings
 
 

@@ -5,11 +5,10 @@ import json
 import time
 
 import numpy as np
-import pytest
 
 from bot.knowledge.index import build_index
-from bot.knowledge.store import current_path, read_meta
 from bot.knowledge.lexical import BM25
+from bot.knowledge.store import current_path, read_meta
 from bot.settings import Settings
 
 

@@ -15,7 +15,7 @@ from rasa_sdk import FormValidationAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.settings import ROOT
-from tests.actions.conftest import make_tracker
+from tests.helpers.actions import make_tracker
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text("utf-8"))
 
