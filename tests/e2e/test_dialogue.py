@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from bot import storage
-from tests.e2e.conftest import Chat, payloads
+from tests.helpers.stack import Chat, payloads
 
 pytestmark = pytest.mark.e2e
 
