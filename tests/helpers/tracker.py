@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any, Dict, Iterable, Tuple
+from typing import Any, Iterable, Tuple
 
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, create_engine
 
