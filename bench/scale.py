@@ -6,27 +6,25 @@ same language (French and English in the real proportion), four sections per syn
 Every key is a section (key text `title. heading. text`, as bot.knowledge.index.key_records
 writes it). For each size:
 
-  * build time, by stage: embedding (sentence-transformers), FAISS (flat and HNSW), lemmas for
-    BM25 (spaCy), writing the files. Embedding and lemmatising throughputs are measured on a
-    sample of synthetic sections; when doing all of a size would take longer than the budget
-    (10 minutes per stage; 1 minute with --quick), the vectors are built by recombination —
-    the word-count-weighted mean of the vectors of the section's parts (title, heading, each
-    sentence), renormalised — and the lemmas by concatenating the parts' lemmas. The report
-    says which sizes were recombined, gives the extrapolated stage time (size / measured
-    throughput) instead of a measured one, and the fidelity of the recombination on the sample
-    (cosine to the true embedding, agreement of the lemma bags).
+  * build time, by stage: embedding (the AWEX_EMBEDDING_MODEL encoder), FAISS (flat and HNSW),
+    lemmas for BM25 (spaCy), writing the files. Embedding and lemmatising throughputs are
+    measured on a sample of synthetic sections; when doing all of a size would take longer than
+    the budget (10 minutes per stage; 1 minute with --quick), the vectors are built by
+    recombination — the word-count-weighted mean of the vectors of the section's parts (title,
+    heading, each sentence), renormalised — and the lemmas by concatenating the parts' lemmas.
+    The report says which sizes were recombined, gives the extrapolated stage time (size /
+    measured throughput) instead of a measured one, and the fidelity of the recombination on the
+    sample (cosine to the true embedding, agreement of the lemma bags).
   * index size on disk, in the real index format (written by
     bot.knowledge.index.write_index_files, with a CURRENT pointer) so `KnowledgeIndex` loads it
     unchanged;
   * resident memory (VmRSS and peak VmHWM from /proc/<pid>/status) of a fresh process that
-    imports what the action server imports, loads the model and the index and answers every
-    query (bench/_scale_worker.py); at the largest size, a second process without the model
+    imports what the action server imports, loads the encoder and the index and answers every
+    query (bench._scale_worker); at the largest size, a second process without the encoder
     loads the index step by step (keys.npz, articles.json, FAISS, BM25 arrays) to say where the
     index's share of that memory goes;
   * engine query latency (KnowledgeBase.search: total and each stage) with the flat index and
-    with HNSW (VectorIndex.build with flat_max = size vs 0), uncached and cached embedding,
-    and a short paired pass with torch's default threads vs one thread (the embedding does not
-    depend on the corpus, but on a busy 2-core machine it depends on torch's threading);
+    with HNSW (VectorIndex.build with flat_max = size vs 0), uncached and cached embedding;
   * recall@10 of HNSW against flat over the query set (gold questions plus the articles'
     example questions, >= 200 in a full run), and how often the engine's top article agrees.
 
@@ -35,7 +33,7 @@ goes on this machine before something has to change. Targets: engine query p95 <
 and <= 40 ms at 100k (with the approximate index at recall@10 >= 0.95 against flat); resident
 memory of an action-server-like process <= 1.2 GB with the 100k index loaded.
 
-Reproduce:  HF_HUB_OFFLINE=1 var/venv-app/bin/python bench/scale.py
+Reproduce:  python -m bench.scale
             (--quick: 60 queries and 1-minute budgets, so only the smallest stages run in full;
             --sizes 1000,10000 to choose the sizes)
 """
@@ -49,12 +47,23 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Dict, List, Tuple
 
 import numpy as np
 
-from common import (APP_PYTHON, GOLD, ROOT, LoadSampler, app_env, header, parse_args,
-                    proc_status, say, store, summary, temp_dir)
+from bench.common import (
+    GOLD,
+    ROOT,
+    LoadSampler,
+    app_env,
+    header,
+    parse_args,
+    proc_status,
+    python,
+    say,
+    store,
+    summary,
+    temp_dir,
+)
 
 SECTIONS_PER_ARTICLE = 4
 SEED = 20261127
@@ -70,13 +79,13 @@ class Parts:
         corpus = load_corpus(settings.knowledge_dir,
                              stale_after_months=settings.stale_after_months)
         self.articles = corpus.articles
-        self.texts: List[str] = []  # every distinct part, embedded/lemmatised once if needed
-        self.lang_of: List[str] = []
-        self._position: Dict[Tuple[str, str], int] = {}
-        self.titles: Dict[str, List[int]] = {}
-        self.headings: Dict[str, List[int]] = {}
-        self.sections: Dict[str, List[List[int]]] = {}  # per language: sentence part ids
-        self.sentence_counts: Dict[str, List[int]] = {}
+        self.texts: list[str] = []  # every distinct part, embedded/lemmatised once if needed
+        self.lang_of: list[str] = []
+        self._position: dict[tuple[str, str], int] = {}
+        self.titles: dict[str, list[int]] = {}
+        self.headings: dict[str, list[int]] = {}
+        self.sections: dict[str, list[list[int]]] = {}  # per language: sentence part ids
+        self.sentence_counts: dict[str, list[int]] = {}
         for article in corpus.articles:
             lang = article.lang
             self.titles.setdefault(lang, []).append(self._part(article.title, lang))
@@ -100,12 +109,12 @@ class Parts:
         return sum(len(v) for v in self.sections.values())
 
 
-def synthesize(parts: Parts, size: int, rng: random.Random) -> Tuple[List[Dict], List[Dict]]:
+def synthesize(parts: Parts, size: int, rng: random.Random) -> tuple[list[dict], list[dict]]:
     """`size` synthetic sections (with their part ids) grouped into articles."""
     langs = sorted(parts.sections)
-    weights = [len(parts.sections[l]) for l in langs]
+    weights = [len(parts.sections[lang]) for lang in langs]
     records, articles = [], []
-    article: Dict = {}
+    article: dict = {}
     for n in range(size):
         if n % SECTIONS_PER_ARTICLE == 0:
             lang = rng.choices(langs, weights)[0]
@@ -129,7 +138,7 @@ def synthesize(parts: Parts, size: int, rng: random.Random) -> Tuple[List[Dict],
     return records, articles
 
 
-def recombine_vectors(records: List[Dict], part_vectors: np.ndarray,
+def recombine_vectors(records: list[dict], part_vectors: np.ndarray,
                       part_words: np.ndarray) -> np.ndarray:
     """Each section's vector: the word-count-weighted mean of its parts' vectors, normalised."""
     out = np.zeros((len(records), part_vectors.shape[1]), dtype=np.float32)
@@ -141,25 +150,25 @@ def recombine_vectors(records: List[Dict], part_vectors: np.ndarray,
     return out
 
 
-def compose_terms(records: List[Dict], part_terms: List[List[str]]) -> List[List[str]]:
+def compose_terms(records: list[dict], part_terms: list[list[str]]) -> list[list[str]]:
     return [[t for p in r["_parts"] for t in part_terms[p]] for r in records]
 
 
-def lemmatise(texts: List[str], langs: List[str]) -> List[List[str]]:
+def lemmatise(texts: list[str], langs: list[str]) -> list[list[str]]:
     from bot.knowledge.lexical import lemmas
 
-    out: List[List[str]] = [[] for _ in texts]
+    out: list[list[str]] = [[] for _ in texts]
     for lang in set(langs):
-        positions = [i for i, l in enumerate(langs) if l == lang]
+        positions = [i for i, other in enumerate(langs) if other == lang]
         for i, terms in zip(positions, lemmas([texts[i] for i in positions], lang)):
             out[i] = terms
     return out
 
 
 # -- writing an index folder the way bot.knowledge.index.build_index does --------------------
-def write_index(folder: Path, records: List[Dict], articles: List[Dict], vectors: np.ndarray,
+def write_index(folder: Path, records: list[dict], articles: list[dict], vectors: np.ndarray,
                 kind_index, settings, parts: Parts, size: int,
-                bm25=None) -> Tuple[Path, int, float]:
+                bm25=None) -> tuple[Path, int, float]:
     from bot.knowledge.store import POINTER, write_index_files
 
     started = time.perf_counter()
@@ -181,21 +190,19 @@ def write_index(folder: Path, records: List[Dict], articles: List[Dict], vectors
 
 
 # -- the worker process ----------------------------------------------------------------------
-def run_worker(index_dir: Path, queries_file: Path, log: Path, profile: int, pairs: int,
-               timeout: float, breakdown: bool = False) -> Dict:
-    """Start bench/_scale_worker.py on one index; read its memory while it is still alive."""
+def run_worker(index_dir: Path, queries_file: Path, log: Path, timeout: float,
+               breakdown: bool = False) -> dict:
+    """Start bench._scale_worker on one index; read its memory while it is still alive."""
     env = app_env(AWEX_INDEX_DIR=str(index_dir))
-    command = [str(APP_PYTHON), str(Path(__file__).with_name("_scale_worker.py")),
-               str(queries_file), "--pairs", str(pairs)] + (
-                   ["--profile", str(profile)] if profile else []) + (
-                   ["--breakdown"] if breakdown else [])
+    command = [python(), "-m", "bench._scale_worker", str(queries_file)] + (
+        ["--breakdown"] if breakdown else [])
     started = time.perf_counter()
     with open(log, "ab") as err:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.PIPE,
                                    stdout=subprocess.PIPE, stderr=err, text=True)
     timer = threading.Timer(timeout, process.kill)  # bounded, whatever happens
     timer.start()
-    result: Dict = {}
+    result: dict = {}
     try:
         for line in process.stdout:
             if line.startswith("RESULT "):
@@ -217,8 +224,8 @@ def run_worker(index_dir: Path, queries_file: Path, log: Path, profile: int, pai
     return result
 
 
-def stage_summary(rows: List[Dict]) -> Dict[str, Dict]:
-    stages = ("embedding", "dense_search", "lexical", "fusion", "total")
+def stage_summary(rows: list[dict]) -> dict[str, dict]:
+    stages = ("embedding", "dense_search", "lexical", "total")
     out = {s: summary([r.get(s, 0.0) for r in rows]) for s in stages}
     out["total_minus_embedding"] = summary([r["total"] - r.get("embedding", 0.0) for r in rows])
     return out
@@ -253,7 +260,7 @@ def main() -> None:
 
     gold = load_gold(GOLD)
     queries = [{"text": q.text, "lang": q.lang} for q in gold]
-    queries += [{"text": t, "lang": l} for t, l in parts.questions]
+    queries += [{"text": t, "lang": lang} for t, lang in parts.questions]
     queries = queries[:query_count]
     queries_file = work / "queries.json"
     queries_file.write_text(json.dumps(queries, ensure_ascii=False), "utf-8")
@@ -303,7 +310,7 @@ def main() -> None:
 
         for size in sizes:
             say(f"--- {size} synthetic sections")
-            row: Dict = {"sections": size}
+            row: dict = {"sections": size}
             records, articles = synthesize(parts, size, rng)
             row["articles"] = len(articles)
             texts = [r["text"] for r in records]
@@ -372,9 +379,7 @@ def main() -> None:
             for kind in ("flat", "hnsw"):
                 say(f"  fresh process on the {kind} index")
                 worker = run_worker(work / f"{size}-{kind}", queries_file,
-                                    work / f"worker-{size}-{kind}.log",
-                                    profile=min(len(queries), 40) if size == max(sizes) else 0,
-                                    pairs=20 if args.quick else 60, timeout=1800)
+                                    work / f"worker-{size}-{kind}.log", timeout=1800)
                 row[kind].update({
                     "rss_mib": worker["process_status_mib"].get("VmRSS"),
                     "peak_rss_mib": worker["process_status_mib"].get("VmHWM"),
@@ -382,14 +387,8 @@ def main() -> None:
                     "index_load_s": worker["index_load_s"],
                     "uncached": stage_summary(worker["uncached"]),
                     "cached": stage_summary(worker["cached"]),
-                    "profile": worker["profile"],
                     "index_parts": worker.get("index_parts"),
-                    "threads_paired": {
-                        "default_threads": worker["threads"].get("default_threads"),
-                        "default": stage_summary(worker["threads"]["default"]),
-                        "one": stage_summary(worker["threads"]["one"])}
-                    if worker.get("threads") else None,
-                    "raw_total_ms": [r["total"] for r in worker["uncached"]],
+                    "torch_imported": worker.get("torch_imported"),
                 })
                 row[kind]["_tops"] = worker["top_articles"]
                 say(f"    RSS {row[kind]['rss_mib']} MiB, total p95 "
@@ -399,7 +398,7 @@ def main() -> None:
                 say("  where the index memory goes: loading it step by step")
                 row["hnsw"]["load_breakdown"] = run_worker(
                     work / f"{size}-hnsw", queries_file, work / f"worker-{size}-breakdown.log",
-                    profile=0, pairs=0, timeout=900, breakdown=True)
+                    timeout=900, breakdown=True)
             tops = zip(row["flat"].pop("_tops"), row["hnsw"].pop("_tops"))
             same = [a == b for a, b in tops]
             row["engine_top_article_agreement"] = round(sum(same) / len(same), 4)

@@ -17,18 +17,13 @@ turn (from /proc/<pid>/stat) say which process limits throughput on this machine
 calls straight to Rasa's REST channel and to the action server's /webhook split a knowledge
 turn into its web, Rasa and action parts.
 
-An experiment follows, labelled as such in the report: the action server restarted with
-AWEX_QUERY_THREADS=0 (torch's default, one thread per core, instead of the shipped single
-query thread) and the 1- and 20-session levels run again, to show what the setting buys.
-
 Why: the user-facing numbers. Targets: knowledge turn p95 <= 200 ms with one session; >= 25
 turns/s at 20 sessions with p95 <= 1 s and no error; knowledge/greet p50 ratio <= 1.5 (a
 knowledge answer should not feel slower than small talk).
 
-Reproduce:  make setup && HF_HUB_OFFLINE=1 var/venv-app/bin/python bench/turn_latency.py
+Reproduce:  make setup && python -m bench.turn_latency
             (--quick: levels 1 and 20, two conversations per session (four with one
-            session), 30 s per level;
-            --no-variant: skip the default-threads experiment)
+            session), 30 s per level)
 """
 from __future__ import annotations
 
@@ -36,10 +31,22 @@ import itertools
 import threading
 import time
 import uuid
-from typing import Any, Dict, List, Optional
+from typing import Any
 
-from common import (GOLD, LoadSampler, cpu_seconds, free_ports, header, parse_args,
-                    proc_status, say, store, summary, temp_dir)
+from bench.common import (
+    GOLD,
+    LoadSampler,
+    cpu_seconds,
+    free_ports,
+    header,
+    parse_args,
+    proc_status,
+    say,
+    store,
+    summary,
+    temp_dir,
+    torch_loaded,
+)
 
 GREET_FR, GREET_EN = "bonjour", "hello"
 FORM = [("suis-je prêt à vendre en Chine ?", "Que vendez-vous"),
@@ -64,7 +71,7 @@ class Questions:
             return q, fresh
 
 
-def conversation(questions: Questions) -> List[Dict]:
+def conversation(questions: Questions) -> list[dict]:
     """The turns of one conversation, in order."""
     k1, fresh1 = questions.next()
     k2, fresh2 = questions.next()
@@ -94,7 +101,7 @@ class Budget:
             return True
 
 
-def chat_turn(http, url: str, session: Dict, turn: Dict) -> Dict:
+def chat_turn(http, url: str, session: dict, turn: dict) -> dict:
     """One turn of a conversation; `session` holds the token the server issued on its first
     turn (none yet: the turn starts the conversation)."""
     started = time.perf_counter()
@@ -121,13 +128,13 @@ def chat_turn(http, url: str, session: Dict, turn: Dict) -> Dict:
 
 
 def worker(base_url: str, level: int, number: int, questions: Questions, budget: Budget,
-           records: List[Dict], lock: threading.Lock) -> None:
+           records: list[dict], lock: threading.Lock) -> None:
     import requests
 
     url = base_url + "/api/chat"
     with requests.Session() as http:
         while True:
-            session: Dict = {}  # a new conversation: the server issues its token
+            session: dict = {}  # a new conversation: the server issues its token
             for turn in conversation(questions):
                 if not budget.take():
                     return
@@ -138,8 +145,8 @@ def worker(base_url: str, level: int, number: int, questions: Questions, budget:
 
 
 def run_level(base_url: str, sessions: int, turns: int, seconds: float, questions: Questions,
-              pids: Dict[str, int]) -> Dict:
-    records: List[Dict] = []
+              pids: dict[str, int]) -> dict:
+    records: list[dict] = []
     lock = threading.Lock()
     budget = Budget(turns, seconds)
     cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
@@ -155,7 +162,7 @@ def run_level(base_url: str, sessions: int, turns: int, seconds: float, question
     cpu_after = {name: cpu_seconds(pid) for name, pid in pids.items()}
     ok = [r for r in records if r["status"] == 200]
     errors = [r for r in records if r["status"] != 200]
-    by_kind: Dict[str, Dict] = {}
+    by_kind: dict[str, dict] = {}
     for kind in ("greet", "knowledge", "form_start", "form_step"):
         by_kind[kind] = summary([r["ms"] for r in ok if r["kind"] == kind])
     by_kind["greet_mid_conversation"] = summary(
@@ -168,7 +175,7 @@ def run_level(base_url: str, sessions: int, turns: int, seconds: float, question
         [r["ms"] for r in ok if r["kind"] == "knowledge" and not r["fresh"]])
     cpu = {name: round(cpu_after[name] - cpu_before[name], 2)
            for name in pids if cpu_before[name] is not None and cpu_after[name] is not None}
-    payloads: Dict[str, int] = {}
+    payloads: dict[str, int] = {}
     for r in ok:
         if r["kind"] == "knowledge":
             key = str(r.get("payload"))
@@ -183,21 +190,20 @@ def run_level(base_url: str, sessions: int, turns: int, seconds: float, question
         "form_unexpected_replies": sum(1 for r in ok if r.get("as_expected") is False),
         "cpu_seconds": cpu,
         "cpu_ms_per_turn": {n: round(1000 * v / max(len(ok), 1), 1) for n, v in cpu.items()},
-        "raw_ms": [[r["kind"], round(r["ms"], 2), r["status"] == 200] for r in records],
     }
 
 
-def direct_calls(stack, questions: Questions, count: int) -> Dict:
+def direct_calls(stack, questions: Questions, count: int) -> dict:
     """The same kind of knowledge turn through the web app, straight to Rasa's REST channel,
     and the knowledge action alone on the action server's /webhook — interleaved, one call at
     a time, so the three see the same machine load and their differences are the web app's
     and Rasa's share of a turn."""
     import requests
 
-    timings: Dict[str, List[float]] = {"web": [], "rasa": [], "action": [], "rasa_greet": []}
+    timings: dict[str, list[float]] = {"web": [], "rasa": [], "action": [], "rasa_greet": []}
     rasa_url = f"http://127.0.0.1:{stack.ports.rasa}/webhooks/rest/webhook"
     with requests.Session() as http:
-        def timed(key: Optional[str], url: str, body: Dict) -> Any:
+        def timed(key: str | None, url: str, body: dict) -> Any:
             started = time.perf_counter()
             reply = http.post(url, json=body, timeout=REQUEST_TIMEOUT)
             reply.raise_for_status()
@@ -234,7 +240,7 @@ def direct_calls(stack, questions: Questions, count: int) -> Dict:
             "action_webhook_knowledge_uncached_ms": summary(timings["action"])}
 
 
-def turn_budget(sessions: int, script_length: int, conversations: Optional[int]) -> int:
+def turn_budget(sessions: int, script_length: int, conversations: int | None) -> int:
     """Turns for one level: at least 200 (full), and enough for every session to play a whole
     conversation (so every turn type is measured at every level); with --quick, a few whole
     conversations per session and at least four for one session."""
@@ -243,39 +249,8 @@ def turn_budget(sessions: int, script_length: int, conversations: Optional[int])
     return max(200, script_length * sessions)
 
 
-def one_thread_variant(stack, questions: Questions, levels: List[int], script_length: int,
-                       conversations_per_session: Optional[int], seconds: float) -> Dict:
-    """Experiment: the same levels (1 and 20 sessions) with the action server restarted with
-    torch's default thread count (AWEX_QUERY_THREADS=0: one per core) instead of the shipped
-    single query thread."""
-    stack.stop(["actions"])
-    stack.env.update({"AWEX_QUERY_THREADS": "0"})
-    stack.start(["actions"])
-    stack.wait_ready(names=["actions"])
-    stack.warm_up()
-    pids = {name: p.pid for name, p in stack.processes.items()}
-    out = {"description": "action server restarted with AWEX_QUERY_THREADS=0 (torch's "
-                          "default: one thread per core) instead of the shipped single query "
-                          "thread; Rasa and the web app unchanged",
-           "levels": []}
-    run_level(stack.web_url, 1, script_length, 120.0, questions, pids)  # warm-up
-    for sessions in [l for l in levels if l in (1, 20)]:
-        turns = turn_budget(sessions, script_length, conversations_per_session)
-        say(f"variant, {sessions} session(s): up to {turns} turns or {seconds:.0f} s")
-        level = run_level(stack.web_url, sessions, turns, seconds, questions, pids)
-        level.pop("raw_ms")
-        out["levels"].append(level)
-        say(f"  {level['throughput_tps']} turns/s, knowledge p95 "
-            f"{level['by_kind']['knowledge'].get('p95')} ms")
-    return out
-
-
 def main() -> None:
-    def extra(parser):
-        parser.add_argument("--no-variant", action="store_true",
-                            help="skip the one-torch-thread experiment")
-
-    args = parse_args(__doc__, extra)
+    args = parse_args(__doc__)
     from bot.knowledge.evaluation import load_gold
     from scripts.stack import Ports, running_stack
 
@@ -284,14 +259,14 @@ def main() -> None:
     seconds = 30.0 if args.quick else 60.0
     script_length = len(conversation(Questions(load_gold(GOLD))))
     work = temp_dir("turns")
-    rasa, actions, web = free_ports(26005, 3)
+    rasa, actions, web = free_ports(3)
     env = {"AWEX_RATE_LIMIT_PER_IP": "1000000", "AWEX_RATE_LIMIT_PER_SESSION": "1000000",
            "TRACKER_SQLITE_PATH": str(work / "tracker.db"),
            "DATABASE_URL": f"sqlite:///{work / 'app.db'}"}
     questions = Questions(load_gold(GOLD))
     say(f"starting the stack on ports rasa {rasa}, actions {actions}, web {web} (logs in {work})")
     started = time.perf_counter()
-    results: Dict = {"levels": []}
+    results: dict = {"levels": []}
     with LoadSampler() as load:
         with running_stack(Ports(rasa=rasa, actions=actions, web=web), work / "logs", env) as stack:
             results["stack_ready_s"] = round(time.perf_counter() - started, 1)
@@ -311,15 +286,12 @@ def main() -> None:
             say("direct calls: Rasa REST and the action server's /webhook")
             results["direct"] = direct_calls(stack, questions, 10 if args.quick else 40)
             results["memory_mib"] = {name: proc_status(pid) for name, pid in pids.items()}
-            if not args.no_variant:
-                results["variant_one_thread"] = one_thread_variant(
-                    stack, questions, levels, script_length, conversations_per_session,
-                    seconds)
+            results["torch_loaded"] = {name: torch_loaded(pid) for name, pid in pids.items()}
     data = header("turn_latency", args.quick, load.result())
     data.update(results)
     data["ports"] = {"rasa": rasa, "actions": actions, "web": web}
     data["conversation"] = [t["kind"] for t in conversation(Questions(load_gold(GOLD)))]
-    one = next(l for l in results["levels"] if l["sessions"] == 1)
+    one = next(level for level in results["levels"] if level["sessions"] == 1)
     greet_mid = one["by_kind"]["greet_mid_conversation"].get("p50")
     knowledge = one["by_kind"]["knowledge"].get("p50")
     data["ratio_knowledge_greet_p50"] = round(knowledge / greet_mid, 2) if greet_mid else None
