@@ -6,7 +6,7 @@ loads the encoder and the index through `KnowledgeBase` (AWEX_INDEX_DIR points a
 answers the queries, prints one `RESULT {json}` line, then `READY` and waits for a line on stdin
 before it exits: the parent reads VmRSS/VmHWM from /proc/<pid>/status in between.
 
-Run by bench.scale:  python -m bench._scale_worker QUERIES.json [--breakdown]
+Run by bench.scale:  python -m bench._scale_worker QUERIES.json
 """
 from __future__ import annotations
 
@@ -34,29 +34,6 @@ def index_parts(index) -> dict:
             "vocabulary_terms": index.bm25.vocabulary_size,
             "faiss_vectors_mib": round(index.vectors.size * index.embedder.dimension * 4 / mib,
                                        1)}
-
-
-def load_breakdown(index_dir: Path) -> dict:
-    """RSS after each step of loading an index by hand, in a process without the encoder."""
-    import faiss
-    import numpy as np
-
-    from bot.knowledge.lexical import BM25
-    from bot.knowledge.store import current_path, read_meta
-
-    path = current_path(index_dir)
-    steps = {"python + numpy + faiss": rss()}
-    with np.load(path / "keys.npz") as arrays:
-        keys = arrays["article"]
-    steps["keys.npz read"] = rss()
-    articles = json.loads((path / "articles.json").read_text("utf-8"))
-    steps["articles.json parsed"] = rss()
-    faiss.read_index(str(path / "vectors.faiss"))
-    steps[f"FAISS {read_meta(path)['index_type']} read"] = rss()
-    BM25.load(path)
-    steps["BM25 arrays loaded"] = rss()
-    return {"steps_mib": steps, "peak_mib": proc_status(os.getpid()).get("VmHWM"),
-            "keys": len(keys), "articles": len(articles)}
 
 
 def serve(queries: list) -> dict:
@@ -101,13 +78,8 @@ def serve(queries: list) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("queries", type=Path)
-    parser.add_argument("--breakdown", action="store_true",
-                        help="only load the index step by step (no encoder, no queries)")
     args = parser.parse_args()
-    if args.breakdown:
-        out = load_breakdown(Path(os.environ["AWEX_INDEX_DIR"]))
-    else:
-        out = serve(json.loads(args.queries.read_text("utf-8")))
+    out = serve(json.loads(args.queries.read_text("utf-8")))
     print("RESULT " + json.dumps(out), flush=True)
     print("READY", flush=True)
     sys.stdin.readline()

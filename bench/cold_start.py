@@ -270,35 +270,6 @@ def make_would_build() -> str | None:
     return None
 
 
-def index_is_current() -> bool:
-    """True when `bot build` would find nothing to do (same fingerprint as the live index)."""
-    from bot.knowledge.articles import load_corpus
-    from bot.knowledge.index import corpus_fingerprint
-    from bot.knowledge.store import current_path, read_meta
-    from bot.settings import Settings
-
-    settings = Settings.from_env()
-    corpus = load_corpus(settings.knowledge_dir, stale_after_months=settings.stale_after_months)
-    current = current_path(settings.index_dir)
-    if corpus.errors or current is None:
-        return False
-    files = sorted(a.path for a in corpus.articles)
-    return read_meta(current).get("fingerprint") == corpus_fingerprint(files, settings.model_name)
-
-
-def index_check_seconds() -> dict:
-    """The `make index` step of `make run` when nothing changed, timed read-only: a fresh
-    process that loads and fingerprints the corpus as `bot build` does before it decides
-    there is nothing to build (running `bot build` itself could publish a new index into
-    the shared var/ if someone edited an article meanwhile)."""
-    code = "from bench.cold_start import index_is_current; print(index_is_current())"
-    started = time.monotonic()
-    done = subprocess.run([python(), "-c", code], cwd=ROOT, capture_output=True,
-                          text=True, timeout=600, env=app_env())
-    return {"seconds": round(time.monotonic() - started, 2),
-            "index_current": done.stdout.strip().endswith("True")}
-
-
 def main() -> None:
     def extra(parser):
         parser.add_argument("--skip-make", action="store_true", help="leave out `make run`")
@@ -331,8 +302,6 @@ def main() -> None:
         if args.skip_make:
             data["make_run_skipped"] = "--skip-make given"
         else:
-            if reason:
-                data["index_check_s"] = index_check_seconds()
             for n in range(make_repeats):
                 say(f"{data['make_run_mode']}, repeat {n + 1}/{make_repeats}")
                 data["make_run"].append(make_run(work / f"m{n}", timeout, command))

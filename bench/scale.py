@@ -20,9 +20,7 @@ writes it). For each size:
     unchanged;
   * resident memory (VmRSS and peak VmHWM from /proc/<pid>/status) of a fresh process that
     imports what the action server imports, loads the encoder and the index and answers every
-    query (bench._scale_worker); at the largest size, a second process without the encoder
-    loads the index step by step (keys.npz, articles.json, FAISS, BM25 arrays) to say where the
-    index's share of that memory goes;
+    query (bench._scale_worker), with the sizes of the index's parts it holds;
   * engine query latency (KnowledgeBase.search: total and each stage) with the flat index and
     with HNSW (VectorIndex.build with flat_max = size vs 0), uncached and cached embedding;
   * recall@10 of HNSW against flat over the query set (gold questions plus the articles'
@@ -190,12 +188,10 @@ def write_index(folder: Path, records: list[dict], articles: list[dict], vectors
 
 
 # -- the worker process ----------------------------------------------------------------------
-def run_worker(index_dir: Path, queries_file: Path, log: Path, timeout: float,
-               breakdown: bool = False) -> dict:
+def run_worker(index_dir: Path, queries_file: Path, log: Path, timeout: float) -> dict:
     """Start bench._scale_worker on one index; read its memory while it is still alive."""
     env = app_env(AWEX_INDEX_DIR=str(index_dir))
-    command = [python(), "-m", "bench._scale_worker", str(queries_file)] + (
-        ["--breakdown"] if breakdown else [])
+    command = [python(), "-m", "bench._scale_worker", str(queries_file)]
     started = time.perf_counter()
     with open(log, "ab") as err:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.PIPE,
@@ -394,11 +390,6 @@ def main() -> None:
                 say(f"    RSS {row[kind]['rss_mib']} MiB, total p95 "
                     f"{row[kind]['uncached']['total']['p95']} ms uncached, "
                     f"{row[kind]['cached']['total']['p95']} ms cached")
-            if size == max(sizes):
-                say("  where the index memory goes: loading it step by step")
-                row["hnsw"]["load_breakdown"] = run_worker(
-                    work / f"{size}-hnsw", queries_file, work / f"worker-{size}-breakdown.log",
-                    timeout=900, breakdown=True)
             tops = zip(row["flat"].pop("_tops"), row["hnsw"].pop("_tops"))
             same = [a == b for a, b in tops]
             row["engine_top_article_agreement"] = round(sum(same) / len(same), 4)

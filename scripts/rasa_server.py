@@ -6,7 +6,7 @@ Run with Rasa's Python (var/venv-rasa/bin/python), same arguments as the `rasa` 
 
 Why: Rasa 3.6 checks every action-server reply against its event schema with
 `jsonschema.validate(result, schema)`, which re-checks the schema itself and builds a new
-validator each time. The benchmark profile (docs/bench/report.md §6) found that to be about
+validator each time. A profile of Rasa (docs/bench/analysis.md, 2026-11-27) found that to be about
 70% of Rasa's CPU per turn (~49 ms per reply against ~0.6 ms with a validator built once).
 The replies are still validated against the same schema, with the same error on a bad reply;
 only the repeated set-up goes.
