@@ -11,7 +11,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from bot.settings import Settings  # noqa: E402
-from tests.helpers.corpus import write_corpus  # noqa: E402
+from tests.helpers.corpus import corpus_settings  # noqa: E402
 
 # HYPOTHESIS_PROFILE=ci (what `make test`, hence CI, runs): thorough; dev (the default, and
 # `make test-unit`): a few examples per property, enough to catch a plain regression quickly.
@@ -35,9 +35,4 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture
 def knowledge_env(tmp_path, monkeypatch) -> Settings:
     """Settings whose knowledge folder is a tiny corpus and whose var/ is in tmp_path."""
-    knowledge = write_corpus(tmp_path / "knowledge")
-    monkeypatch.setenv("AWEX_KNOWLEDGE_DIR", str(knowledge))
-    monkeypatch.setenv("AWEX_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.delenv("AWEX_EMBEDDING_MODEL", raising=False)
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    return Settings.from_env()
+    return corpus_settings(tmp_path, monkeypatch)

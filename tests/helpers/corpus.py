@@ -4,6 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Dict, Optional, Sequence, Tuple
 
+import pytest
+
+from bot.settings import Settings
+
 
 def article_text(article_id: str, lang: str, title: str, sections: Sequence[Tuple[str, str]],
                  questions: Sequence[str], related: Sequence[str] = (),
@@ -49,3 +53,14 @@ def write_corpus(folder: Path, corpus: Optional[Dict[str, Dict[str, dict]]] = No
             (folder / lang / f"{article_id}.md").write_text(
                 article_text(article_id, lang, **spec), encoding="utf-8")
     return folder
+
+
+def corpus_settings(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings whose knowledge folder is the tiny corpus written in `folder` and whose var/ is
+    `folder / "var"` (the environment is set through `monkeypatch`)."""
+    knowledge = write_corpus(folder / "knowledge")
+    monkeypatch.setenv("AWEX_KNOWLEDGE_DIR", str(knowledge))
+    monkeypatch.setenv("AWEX_VAR_DIR", str(folder / "var"))
+    monkeypatch.delenv("AWEX_EMBEDDING_MODEL", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    return Settings.from_env()

@@ -7,10 +7,21 @@ from bot.knowledge.engine import ANSWER, NO_ANSWER, KnowledgeBase, Status, trim_
 from bot.knowledge.index import build_index
 from bot.knowledge.store import IndexError_
 from bot.settings import DEFAULT_MODEL, Settings
+from tests.helpers.corpus import corpus_settings
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    """One index for the tests that only search it, built once per module (loading the model and
+    building take seconds); tests that edit the corpus or the index use `fresh_kb`."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        settings = corpus_settings(tmp_path_factory.mktemp("kb"), monkeypatch)
+        build_index(settings)
+    return KnowledgeBase(settings, check_interval=0.0)
 
 
 @pytest.fixture
-def kb(knowledge_env: Settings) -> KnowledgeBase:
+def fresh_kb(knowledge_env: Settings) -> KnowledgeBase:
     build_index(knowledge_env)
     return KnowledgeBase(knowledge_env, check_interval=0.0)
 
@@ -46,7 +57,7 @@ def test_follow_up_uses_previous_topic(kb):
     assert result.answer.article_id == "tmall-global"
 
 
-def test_other_language_section_when_only_it_exists(kb, knowledge_env):
+def test_other_language_section_when_only_it_exists(fresh_kb, knowledge_env):
     (knowledge_env.knowledge_dir / "fr" / "liege-hub.md").unlink()
     # Build directly from the parsed corpus, skipping the FR/EN pairing check on purpose.
     from bot.knowledge.articles import load_corpus
@@ -54,34 +65,34 @@ def test_other_language_section_when_only_it_exists(kb, knowledge_env):
     corpus = load_corpus(knowledge_env.knowledge_dir)
     corpus.issues = []
     build_index(knowledge_env, corpus=corpus)
-    result = kb.search("le hub Cainiao d'Alibaba à Liège", "fr")
+    result = fresh_kb.search("le hub Cainiao d'Alibaba à Liège", "fr")
     assert result.answer.article_id == "liege-hub"
     assert result.answer.other_language and result.answer.lang == "en"
 
 
-def test_hot_reload_and_corrupt_index_keeps_previous(kb, knowledge_env):
-    before = kb.search("Combien coûte Tmall Global ?", "fr").answer.text
+def test_hot_reload_and_corrupt_index_keeps_previous(fresh_kb, knowledge_env):
+    before = fresh_kb.search("Combien coûte Tmall Global ?", "fr").answer.text
     article = knowledge_env.knowledge_dir / "fr" / "tmall-global.md"
     article.write_text(article.read_text("utf-8").replace("150 000 RMB", "200 000 RMB"), "utf-8")
     build_index(knowledge_env)
-    after = kb.search("Combien coûte Tmall Global ?", "fr").answer.text
+    after = fresh_kb.search("Combien coûte Tmall Global ?", "fr").answer.text
     assert "150 000" in before and "200 000" in after
 
-    serving = kb.index().path
+    serving = fresh_kb.index().path
     article.write_text(article.read_text("utf-8").replace("200 000 RMB", "250 000 RMB"), "utf-8")
     report = build_index(knowledge_env)
     (report.path / "vectors.faiss").write_bytes(b"garbage")
-    assert kb.search("Combien coûte Tmall Global ?", "fr").answer.text == after
-    assert kb.index().path == serving and "corrupt" in kb.last_error
+    assert fresh_kb.search("Combien coûte Tmall Global ?", "fr").answer.text == after
+    assert fresh_kb.index().path == serving and "corrupt" in fresh_kb.last_error
 
     (report.path / "vectors.faiss").unlink()
     report = build_index(knowledge_env, force=True)
     (report.path / "lexical.npz").write_bytes(b"garbage")
-    assert kb.search("Combien coûte Tmall Global ?", "fr").answer.text == after
-    assert kb.index().path == serving and "unreadable" in kb.last_error
+    assert fresh_kb.search("Combien coûte Tmall Global ?", "fr").answer.text == after
+    assert fresh_kb.index().path == serving and "unreadable" in fresh_kb.last_error
 
 
-def test_model_mismatch_is_refused_with_clear_message(kb, knowledge_env, monkeypatch):
+def test_model_mismatch_is_refused_with_clear_message(fresh_kb, knowledge_env, monkeypatch):
     monkeypatch.setenv("AWEX_EMBEDDING_MODEL", "some-other-model")
     other = KnowledgeBase(Settings.from_env())
     with pytest.raises(IndexError_, match=f"built with the model '{DEFAULT_MODEL}'"):
@@ -120,7 +131,7 @@ def test_an_unknown_article_choice_is_an_outcome_not_a_crash(kb):
     assert result.status == Status.UNKNOWN_ARTICLE and result.answer is None
 
 
-def test_articles_with_the_same_paragraph_are_not_a_clarification(kb, knowledge_env):
+def test_articles_with_the_same_paragraph_are_not_a_clarification(kb):
     import dataclasses
 
     index = kb.index()
