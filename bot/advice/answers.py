@@ -46,7 +46,7 @@ _UNITS = {
 _ROUND = {"dizaine": 10, "dizaines": 10, "douzaine": 12, "douzaines": 12, "quinzaine": 15,
           "vingtaine": 20, "trentaine": 30, "quarantaine": 40, "cinquantaine": 50,
           "soixantaine": 60, "centaine": 100, "centaines": 100, "dozen": 12, "dozens": 24,
-          "couple": 2, "score": 20, "hundreds": 200}
+          "couple": 2, "hundreds": 200}
 _HUNDRED = {"cent", "cents", "hundred"}
 _THOUSAND = {"mille", "milles", "millier", "milliers", "thousand", "thousands", "k"}
 _MILLION = {"million", "millions", "m"}
@@ -74,7 +74,9 @@ def _evaluate(tokens: List[str]) -> Optional[float]:
     if all(t in _NOT_ALONE for t in tokens):
         return None
     total, current = 0.0, 0.0
-    for token in tokens:
+    for i, token in enumerate(tokens):
+        if token in ("un", "une", "a", "an") and i + 1 < len(tokens) and tokens[i + 1] in _UNITS:
+            continue  # "il y a deux salariés": the French "a" (has) before a number
         digits = _digits(token) if token[0].isdigit() else None
         if digits is not None:
             current += digits
@@ -131,7 +133,6 @@ def numbers(text: str) -> List[float]:
             close()
     close()
     return found
-
 
 
 def parse_choice(slot: str, text: str) -> Optional[str]:
@@ -238,11 +239,9 @@ def parse_trademark(text: str) -> Optional[Any]:
     return value
 
 
-def parse_yes_no(text: str, allow_pending: bool = False) -> Optional[Any]:
-    """True, False, "pending" (when allowed) or None. Consent and phone: plain words only."""
-    folded = fold(text)
-    if allow_pending and contains(folded, vocabulary()["answer_pending"]):
-        return "pending"
+def parse_yes_no(text: str) -> Optional[bool]:
+    """True, False or None from plain yes and no words (the consent question)."""
+    folded = normalise(text)
     if contains(folded, vocabulary()["answer_no"]):
         return False
     if contains(folded, vocabulary()["answer_yes"]):

@@ -54,8 +54,8 @@ def test_asks_restart(text, restart):
     assert answers.asks_restart(text) is restart
 
 
-def test_pending_only_when_allowed():
-    assert answers.parse_yes_no("demande en cours", allow_pending=True) == "pending"
+def test_a_pending_trademark_is_only_read_by_the_trademark_parser():
+    assert answers.parse_trademark("demande en cours") == "pending"
     assert answers.parse_yes_no("demande en cours") is None
 
 
