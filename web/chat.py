@@ -27,12 +27,12 @@ from flask_limiter import Limiter, RateLimitExceeded
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot import storage
+from bot.settings import LANGUAGES as LANGS
 from web.conversations import Offers, issue_token, new_conversation_id, verify_token
 from web.strings import ui_string
 
 bp = Blueprint("chat", __name__)
 
-LANGS = ("fr", "en")
 # Lone UTF-16 surrogates (JSON "\ud800") cannot be encoded to UTF-8 by any database or by
 # Rasa, and NUL is refused by PostgreSQL text columns: both are cleaned out of user text.
 _UNENCODABLE = re.compile("[\ud800-\udfff]")

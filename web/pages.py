@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from typing import Dict
 
-from flask import (Blueprint, Response, jsonify, render_template, request,
-                   send_from_directory)
+from flask import Blueprint, Response, jsonify, render_template, request, send_from_directory
 
+from bot.settings import LANGUAGES as LANGS
 from web.strings import ui_strings
 
 bp = Blueprint("pages", __name__)
 
-LANGS = ("fr", "en")
 # Sentences the public API does not need to expose (the advisors' console wording).
 PRIVATE_PREFIXES = ("console_",)
 

@@ -15,14 +15,15 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import yaml
 
-LANGUAGES = ("fr", "en")
+from bot.knowledge.lexical import fold
+from bot.settings import LANGUAGES
+
 TOPICS = (
     "strategy", "channels", "platforms", "social-media", "marketing", "logistics", "regulation",
     "food", "cosmetics", "baby", "trademarks", "payments", "customer-service", "costs",
@@ -477,7 +478,7 @@ def _entry_lines(lines: Sequence[str], field_index: int, end: int) -> List[int]:
 def _suggest_id(title: str, taken: Set[str]) -> str:
     """A source id to suggest: the publisher in brackets at the end of the title when there is
     one ("… (Cifnews)" → "cifnews"), else its first words; never one already taken."""
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    ascii_title = fold(title)
     publisher = re.search(r"\(([^()]+)\)\s*$", ascii_title)
     words = [w for w in re.findall(r"[a-z0-9]+", (publisher.group(1) if publisher
                                                   else ascii_title).lower().replace("'s", ""))

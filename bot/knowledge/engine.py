@@ -27,7 +27,7 @@ from bot.knowledge.articles import Source, split_sentences
 from bot.knowledge.lexical import lemmas
 from bot.knowledge.store import IndexError_, current_path
 from bot.knowledge.vectors import Embedder
-from bot.settings import GateModel, RetrievalTuning, Settings
+from bot.settings import LANGUAGES, GateModel, RetrievalTuning, Settings
 
 log = logging.getLogger(__name__)
 
@@ -304,7 +304,7 @@ class KnowledgeIndex:
         best = self._best_section_key(article_id, article["lang"], fused_keys)
         section = article["sections"][int(self.key_section[best])]
         related = [(rid, self.title(rid, lang)) for rid in article["related"]
-                   if any((rid, l) in self.articles for l in ("fr", "en"))][:3]
+                   if any((rid, l) in self.articles for l in LANGUAGES)][:3]
         sources = section.get("sources") or article["sources"]
         return Answer(
             article_id=article_id, lang=article["lang"], title=article["title"],

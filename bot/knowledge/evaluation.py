@@ -29,9 +29,16 @@ import numpy as np
 import yaml
 
 from bot.knowledge.engine import (
-    ANSWER, CLARIFY, MODES, NO_ANSWER, KnowledgeBase, KnowledgeIndex, SearchResult, Signals,
+    ANSWER,
+    CLARIFY,
+    MODES,
+    NO_ANSWER,
+    KnowledgeBase,
+    KnowledgeIndex,
+    SearchResult,
+    Signals,
 )
-from bot.settings import GateModel, RetrievalTuning
+from bot.settings import LANGUAGES, GateModel, RetrievalTuning
 
 # The product's targets (issue "answers people can trust"), on held-out questions.
 TARGETS = {"right_section": 0.90, "declined": 0.95, "clarified_max": 0.05,
@@ -41,7 +48,6 @@ TARGETS = {"right_section": 0.90, "declined": 0.95, "clarified_max": 0.05,
 # met raises its floor to the target.
 FLOORS = {"right_section": {"fr": 0.45, "en": 0.55}, "declined": 0.93, "clarified_max": 0.05,
           "consistency": 0.20, "multi_turn": 0.80}
-LANGS = ("fr", "en")
 TEST_SHARE = 32  # percent of gold items (by question or paraphrase group) in the frozen test split
 FOLDS = 5
 GATE_FEATURES = ("top", "margin", "dense", "dense_margin", "lexical", "agree", "terms", "known",
@@ -300,7 +306,7 @@ def calibrate(index: KnowledgeIndex, items: Sequence[Prepared],
     best = None
     for saturation in (2.0, 4.0, 8.0, 12.0):
         weights, total = {}, 0.0
-        for lang in LANGS:
+        for lang in LANGUAGES:
             subset = [i for i in items if i.question.lang == lang]
             scores = []
             for wd in np.round(np.linspace(0, 1, 11), 1):
@@ -486,10 +492,10 @@ def check_targets(results: Dict[str, Dict[str, Metrics]],
     """The held-out figures of the shipped mix below `targets` (the product's by default;
     FLOORS for the regression gate). Empty when all are met."""
     targets = targets or {**TARGETS, "right_section": {lang: TARGETS["right_section"]
-                                                       for lang in LANGS}}
+                                                       for lang in LANGUAGES}}
     hybrid = results["hybrid"]
     misses = []
-    for lang in LANGS:
+    for lang in LANGUAGES:
         if hybrid[lang].right_section < targets["right_section"][lang]:
             misses.append(f"{lang} right section {hybrid[lang].right_section:.3f} < "
                           f"{targets['right_section'][lang]}")
@@ -513,7 +519,7 @@ def chart(report: Report, path: Path) -> None:
 
     labels = ["recall@1", "right section", "declined", "consistency", "multi-turn"]
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
-    for ax, lang in zip(axes, LANGS):
+    for ax, lang in zip(axes, LANGUAGES):
         width = 0.27
         for i, mode in enumerate(MODES):
             m = report.test[mode][lang]
