@@ -9,8 +9,8 @@ from rasa_sdk.forms import ValidationAction
 from rasa_sdk.types import DomainDict
 
 from bot.language import detect_language
+from bot.settings import LANGUAGES
 
-SUPPORTED = ("fr", "en")
 # Typed values, not sentences: "Brown Foods Company" says nothing about the user's language.
 VALUE_SLOTS = {"lead_name", "lead_company", "lead_email", "lead_phone"}
 
@@ -29,11 +29,11 @@ class ActionValidateSlotMappings(ValidationAction):
         message = tracker.latest_message or {}
         text = message.get("text") or ""
         current = tracker.get_slot("language")
-        if current in SUPPORTED and tracker.get_slot("requested_slot") in VALUE_SLOTS \
+        if current in LANGUAGES and tracker.get_slot("requested_slot") in VALUE_SLOTS \
                 and (tracker.active_loop or {}).get("name") == "handoff_form" and "?" not in text:
             return {"language": current}  # a question in the middle is still a sentence
         detected: Optional[str] = None if text.startswith("/") else detect_language(text)
         if detected is None:
             hinted = (message.get("metadata") or {}).get("lang")
-            detected = hinted if hinted in SUPPORTED else current
-        return {"language": detected if detected in SUPPORTED else "fr"}
+            detected = hinted if hinted in LANGUAGES else current
+        return {"language": detected if detected in LANGUAGES else "fr"}
