@@ -113,7 +113,8 @@ def _used_keys() -> set:
         keys |= set(re.findall(r"\bs\.((?:console|demo|privacy)_[a-z0-9_]+)", text))
     script = (WEB / "static" / "widget.js").read_text(encoding="utf-8")
     keys |= set(re.findall(r'\bt\("([a-z0-9_]+)"\)', script))
-    console = (WEB / "console.py").read_text(encoding="utf-8")
+    console = "\n".join(path.read_text(encoding="utf-8")
+                        for path in sorted((WEB / "console").glob("*.py")))
     keys |= set(re.findall(r'"(console_[a-z0-9_]+)"', console))
     keys |= {f"console_{k}" for k in re.findall(r'flash\("([a-z_]+)"', console)}
     keys |= {f"console_{k}" for k in ("session_expired", "login_required")}
