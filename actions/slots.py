@@ -9,8 +9,13 @@ from rasa_sdk.forms import ValidationAction
 from rasa_sdk.types import DomainDict
 
 from bot.language import detect_language
-from bot.settings import LANGUAGES
 
+SUPPORTED = ("fr", "en")
+# An answer switches the conversation's language only with more than one word of the other
+# language: "yes" or "ok thanks" in a French conversation keeps it French, "yes please" or a
+# sentence switches (detect_language scores a hint word 2, a stop word 1). A question switches
+# as before ("quel canal ?" in an English conversation is answered in French).
+SWITCH_MARGIN = 3
 # Typed values, not sentences: "Brown Foods Company" says nothing about the user's language.
 VALUE_SLOTS = {"lead_name", "lead_company", "lead_email", "lead_phone"}
 
@@ -18,8 +23,9 @@ VALUE_SLOTS = {"lead_name", "lead_company", "lead_email", "lead_phone"}
 class ActionValidateSlotMappings(ValidationAction):
     """Keeps the `language` slot on the language of the latest message.
 
-    The text decides when it is clear; otherwise the widget's language (message metadata, which
-    follows the conversation), otherwise the language the conversation already had. A name,
+    The text decides when it is clear, and switches the conversation only when it clearly is
+    in the other language; otherwise the widget's language (message metadata, which follows
+    the conversation), otherwise the language the conversation already had. A name,
     company, e-mail or phone typed for the advisor form is never evidence: an English-looking
     company name in a French conversation keeps the next question in French.
     """
@@ -29,11 +35,14 @@ class ActionValidateSlotMappings(ValidationAction):
         message = tracker.latest_message or {}
         text = message.get("text") or ""
         current = tracker.get_slot("language")
-        if current in LANGUAGES and tracker.get_slot("requested_slot") in VALUE_SLOTS \
+        if current in SUPPORTED and tracker.get_slot("requested_slot") in VALUE_SLOTS \
                 and (tracker.active_loop or {}).get("name") == "handoff_form" and "?" not in text:
             return {"language": current}  # a question in the middle is still a sentence
         detected: Optional[str] = None if text.startswith("/") else detect_language(text)
+        if detected is not None and current in SUPPORTED and detected != current \
+                and "?" not in text and detect_language(text, margin=SWITCH_MARGIN) is None:
+            detected = None  # "yes", "ok thanks": weak evidence, the widget's language decides
         if detected is None:
             hinted = (message.get("metadata") or {}).get("lang")
-            detected = hinted if hinted in LANGUAGES else current
-        return {"language": detected if detected in LANGUAGES else "fr"}
+            detected = hinted if hinted in SUPPORTED else current
+        return {"language": detected if detected in SUPPORTED else "fr"}

@@ -27,11 +27,12 @@ EN_HINTS = {"china", "chinese", "sell", "products", "brand", "how", "much", "wha
 SHARED = FR_STOP_WORDS & EN_STOP_WORDS
 
 
-def detect_language(text: str) -> Optional[str]:
+def detect_language(text: str, margin: float = 2) -> Optional[str]:
     """Return "fr", "en", or None when the message gives too little evidence.
 
     Domain and greeting words count 2, stop words 1, French accents 0.5; a language wins with
-    a lead of 2, so one stray word ("stop", "at") never switches the conversation.
+    a lead of `margin` (2: one stray word such as "stop" or "at" never decides; a caller that
+    must not switch on a lone "yes" asks for more).
     """
     words = [w.lower().strip("'") for w in WORD.findall(text or "")]
     french = english = 0.0
@@ -46,6 +47,6 @@ def detect_language(text: str) -> Optional[str]:
         elif word not in SHARED and word in EN_STOP_WORDS:
             english += 1
     french += 0.5 * len(FRENCH_CHARS.findall(text or ""))
-    if abs(french - english) < 2:
+    if abs(french - english) < margin:
         return None
     return "fr" if french > english else "en"

@@ -45,3 +45,22 @@ def test_a_sentence_outside_the_typed_values_still_switches(dispatcher):
                            active_loop="assessment_form")
     result = asyncio.run(ActionValidateSlotMappings().extract_language(dispatcher, tracker, {}))
     assert result == {"language": "en"}
+
+
+@pytest.mark.parametrize("text,slot,expected", [
+    ("yes", "fr", "fr"), ("ok thanks", "fr", "fr"), ("not yet", "fr", "fr"),
+    ("no phone", "fr", "fr"), ("oui", "en", "en"), ("merci", "en", "en"),
+    ("yes please", "fr", "en"), ("we sell chocolate and biscuits", "fr", "en"),
+    ("oui merci", "en", "fr"), ("nous vendons du chocolat", "en", "fr")])
+def test_one_word_of_the_other_language_is_not_a_switch(text, slot, expected, dispatcher):
+    """Issue 14: prompts stay in the conversation's language unless the user clearly switches."""
+    tracker = make_tracker(text, slots={"language": slot})
+    result = asyncio.run(ActionValidateSlotMappings().extract_language(dispatcher, tracker, {}))
+    assert result == {"language": expected}
+
+
+def test_a_first_greeting_follows_the_widget_language(dispatcher):
+    """The slot's initial value is not a conversation language: "Hello" on an English page."""
+    tracker = make_tracker("Hello", slots={"language": "fr"}, metadata={"lang": "en"})
+    result = asyncio.run(ActionValidateSlotMappings().extract_language(dispatcher, tracker, {}))
+    assert result == {"language": "en"}

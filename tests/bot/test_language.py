@@ -15,3 +15,10 @@ from bot.language import detect_language
 ])
 def test_detect_language(text, expected):
     assert detect_language(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("yes", None), ("ok thanks", None), ("yes please", "en"), ("oui merci", "fr"),
+    ("How much does Tmall Global cost?", "en")])
+def test_a_larger_margin_needs_more_than_one_word(text, expected):
+    assert detect_language(text, margin=3) == expected
