@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence
+from typing import Any
 
 from bot.knowledge.lexical import fold
 from bot.storage import UnansweredQuestion
@@ -28,11 +29,11 @@ def normalise(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", fold(text)).strip()
 
 
-def tokens(text: str) -> FrozenSet[str]:
+def tokens(text: str) -> frozenset[str]:
     return frozenset(w for w in normalise(text).split() if w not in STOP_WORDS and len(w) > 1)
 
 
-def similar(a: FrozenSet[str], b: FrozenSet[str], threshold: float = 0.5) -> bool:
+def similar(a: frozenset[str], b: frozenset[str], threshold: float = 0.5) -> bool:
     """Token overlap (Jaccard) at or above `threshold`; good enough to gather rewordings."""
     if not a or not b:
         return a == b
@@ -42,12 +43,12 @@ def similar(a: FrozenSet[str], b: FrozenSet[str], threshold: float = 0.5) -> boo
 @dataclass
 class QuestionGroup:
     question: str
-    tokens: FrozenSet[str]
-    ids: List[int] = field(default_factory=list)
-    variants: List[str] = field(default_factory=list)
-    languages: List[str] = field(default_factory=list)
-    last_seen: Optional[dt.datetime] = None
-    closest: Optional[str] = None
+    tokens: frozenset[str]
+    ids: list[int] = field(default_factory=list)
+    variants: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    last_seen: dt.datetime | None = None
+    closest: str | None = None
     handled: bool = True
 
     @property
@@ -55,16 +56,16 @@ class QuestionGroup:
         return len(self.ids)
 
 
-def top_candidate(candidates: Iterable[Dict[str, Any]]) -> Optional[str]:
+def top_candidate(candidates: Iterable[dict[str, Any]]) -> str | None:
     """The id of the best-scored candidate article, if any."""
     best = max((c for c in candidates if isinstance(c, dict) and c.get("id")),
                key=lambda c: float(c.get("score") or 0.0), default=None)
     return str(best["id"]) if best else None
 
 
-def group_questions(rows: Sequence[UnansweredQuestion]) -> List[QuestionGroup]:
+def group_questions(rows: Sequence[UnansweredQuestion]) -> list[QuestionGroup]:
     """Rows newest first -> groups newest first; each group is led by its newest wording."""
-    groups: List[QuestionGroup] = []
+    groups: list[QuestionGroup] = []
     for row in rows:
         row_tokens = tokens(row.question)
         group = next((g for g in groups if similar(g.tokens, row_tokens)), None)

@@ -15,7 +15,7 @@ import logging
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from sqlalchemy import case, column, create_engine, func, select, table
 from sqlalchemy.engine import Engine
@@ -29,14 +29,14 @@ EVENTS = table("events", column("id"), column("sender_id"), column("type_name"),
 SQLITE_PREFIX = "sqlite:///"
 
 
-def sqlite_file(url: str) -> Optional[Path]:
+def sqlite_file(url: str) -> Path | None:
     """The file of a `sqlite:///path` URL; None for any other database."""
     if not url.startswith(SQLITE_PREFIX):
         return None
     return Path(url[len(SQLITE_PREFIX):])
 
 
-def open_engine(url: str, read_only: bool = False) -> Optional[Engine]:
+def open_engine(url: str, read_only: bool = False) -> Engine | None:
     """An engine on the tracker store, or None when it is a SQLite file that does not exist
     yet (Rasa creates it on its first message; opening it here would create it)."""
     path = sqlite_file(url)
@@ -52,17 +52,17 @@ def open_engine(url: str, read_only: bool = False) -> Optional[Engine]:
     return create_engine(url, connect_args={"timeout": 15}, hide_parameters=True)
 
 
-_READERS: Dict[str, Engine] = {}
+_READERS: dict[str, Engine] = {}
 _LOCK = threading.Lock()
 
 
-def _reader_engine(url: str) -> Optional[Engine]:
+def _reader_engine(url: str) -> Engine | None:
     """One read-only engine per store per process (the console reads on every page)."""
+    path = sqlite_file(url)
     with _LOCK:
         engine = _READERS.get(url)
-        if engine is not None and sqlite_file(url) is not None \
-                and not sqlite_file(url).is_file():  # type: ignore[union-attr]
-            engine.dispose()  # the file went away (tests, a reset): start again
+        if engine is not None and path is not None and not path.is_file():
+            engine.dispose()  # the file went away (a reset, tests): start again
             del _READERS[url]
             engine = None
         if engine is None:
@@ -72,7 +72,7 @@ def _reader_engine(url: str) -> Optional[Engine]:
         return engine
 
 
-def payload_type(event: Dict[str, Any]) -> Optional[str]:
+def payload_type(event: dict[str, Any]) -> str | None:
     """The `type` of the machine-readable payload a bot event carries (kb_answer, ...)."""
     data = event.get("data")
     custom = data.get("custom") if isinstance(data, dict) else None
@@ -83,17 +83,17 @@ def payload_type(event: Dict[str, Any]) -> Optional[str]:
 def when(timestamp: Any) -> str:
     """A tracker timestamp as a readable UTC time; "" when it is not one."""
     try:
-        moment = dt.datetime.fromtimestamp(float(timestamp), dt.timezone.utc)
+        moment = dt.datetime.fromtimestamp(float(timestamp), dt.UTC)
     except (TypeError, ValueError, OverflowError, OSError):
         return ""
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def day_of(timestamp: Any) -> dt.date:
-    return dt.datetime.fromtimestamp(float(timestamp), dt.timezone.utc).date()
+    return dt.datetime.fromtimestamp(float(timestamp), dt.UTC).date()
 
 
-def _event(data: Any) -> Optional[Dict[str, Any]]:
+def _event(data: Any) -> dict[str, Any] | None:
     try:
         event = json.loads(data or "{}")
     except (TypeError, ValueError):
@@ -108,7 +108,7 @@ class TrackerReader:
     def __init__(self, url: str):
         self.url = url
 
-    def _rows(self, query: Any) -> Optional[List[Any]]:
+    def _rows(self, query: Any) -> list[Any] | None:
         engine = _reader_engine(self.url)
         if engine is None:
             return None
@@ -119,7 +119,7 @@ class TrackerReader:
             log.info("tracker store not readable: %s", exc.__class__.__name__)
             return None
 
-    def conversations(self, limit: int = 200) -> Optional[List[Dict[str, Any]]]:
+    def conversations(self, limit: int = 200) -> list[dict[str, Any]] | None:
         """The latest conversations, most recent first, with their user and total turns."""
         last = func.max(EVENTS.c.timestamp)
         rows = self._rows(
@@ -132,7 +132,7 @@ class TrackerReader:
         return [{"id": r[0], "started": when(r[1]), "last": when(r[2]),
                  "questions": int(r[3] or 0), "messages": int(r[4])} for r in rows]
 
-    def transcript(self, sender_id: str) -> Optional[List[Dict[str, Any]]]:
+    def transcript(self, sender_id: str) -> list[dict[str, Any]] | None:
         """What the user and the bot said in one conversation, in order."""
         rows = self._rows(
             select(EVENTS.c.type_name, EVENTS.c.timestamp, EVENTS.c.data)
@@ -148,8 +148,8 @@ class TrackerReader:
                           "kind": payload_type(event) if type_name == "bot" else None})
         return lines
 
-    def daily(self, since: float, index: Dict[dt.date, int], questions: List[int],
-              answered: List[int], declined: List[int]) -> bool:
+    def daily(self, since: float, index: dict[dt.date, int], questions: list[int],
+              answered: list[int], declined: list[int]) -> bool:
         """Fill typed questions per day and answered/declined knowledge turns (days mapped to
         list positions by `index`); False when there is no store to read."""
         rows = self._rows(

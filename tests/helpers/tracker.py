@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any, Iterable, Tuple
+from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, create_engine
 
 from bot.tracker_store import TrackerReader
 
 DAY = 86400.0
-T0 = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.timezone.utc).timestamp()
+T0 = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC).timestamp()
 
 # (sender_id, type_name, timestamp, the event as stored: normally a dict)
-Event = Tuple[str, str, float, Any]
+Event = tuple[str, str, float, Any]
 
 
 def write_events(url: str, events: Iterable[Event]) -> None:

@@ -12,12 +12,13 @@ import secrets
 import threading
 import time
 from collections import defaultdict, deque
-from typing import Any, Deque, Dict, Optional
+from typing import Any
 
 import click
-from flask import Response, current_app, flash, redirect, request, session, url_for
+from flask import current_app, flash, redirect, request, session, url_for
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from bot import storage
 from web.console.core import bp, console_lang, csrf, database_url, render
@@ -33,10 +34,10 @@ class LoginThrottle:
     API's limiter (one web process per machine)."""
 
     def __init__(self) -> None:
-        self._failures: Dict[str, Deque[float]] = defaultdict(deque)
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
 
-    def _recent(self, key: str, window: float) -> Deque[float]:
+    def _recent(self, key: str, window: float) -> deque[float]:
         now = time.monotonic()
         hits = self._failures[key]
         while hits and now - hits[0] > window:
@@ -73,7 +74,7 @@ def logged_in() -> bool:
         return db.get(storage.Advisor, advisor_id) is not None
 
 
-def safe_next(target: Optional[str]) -> Optional[str]:
+def safe_next(target: str | None) -> str | None:
     """Only console paths on this site: no open redirect after login."""
     if target and target.startswith("/console") and not target.startswith("//") \
             and "\\" not in target:
@@ -148,7 +149,7 @@ def login() -> Any:
 
 
 @bp.post("/logout")
-def logout() -> Response:
+def logout() -> WerkzeugResponse:
     _keep_language_only()
     flash("logged_out")
     return redirect(url_for("console.login"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Tuple
 
 from flask import current_app, request, session, url_for
 
@@ -34,14 +33,14 @@ def tracker_url() -> str:
 
 
 @bp.get("/conversations")
-def conversations() -> Tuple[str, int]:
+def conversations() -> tuple[str, int]:
     items = TrackerReader(tracker_url()).conversations()
     return render("conversations.html", section="conversations", items=items or [],
                   available=items is not None)
 
 
 @bp.get("/conversations/<sender_id>")
-def conversation(sender_id: str) -> Tuple[str, int]:
+def conversation(sender_id: str) -> tuple[str, int]:
     lines = TrackerReader(tracker_url()).transcript(sender_id[:128])
     if not lines:
         return render("message.html", status=404, section="conversations",
@@ -52,7 +51,7 @@ def conversation(sender_id: str) -> Tuple[str, int]:
 
 
 @bp.post("/conversations/<sender_id>/forget")
-def forget(sender_id: str) -> Tuple[str, int]:
+def forget(sender_id: str) -> tuple[str, int]:
     """Delete a conversation and everything stored under its id, on a person's request.
 
     Two steps, both POST with the CSRF token: without `confirm=1` the page counts what would be

@@ -2,10 +2,18 @@
 the response headers. The feature modules beside it add their routes to `bp`."""
 from __future__ import annotations
 
-from typing import Any, Tuple
+from typing import Any
 
-from flask import (Blueprint, Response, current_app, get_flashed_messages, render_template,
-                   request, session, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    get_flashed_messages,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.blueprints import BlueprintSetupState
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
@@ -37,7 +45,7 @@ def console_lang() -> str:
     return stored if stored in LANGS else "fr"
 
 
-def render(template: str, status: int = 200, **context: Any) -> Tuple[str, int]:
+def render(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
     lang = console_lang()
     s = page_strings(lang)
     messages = [s.get(f"console_{key}", key) for key in get_flashed_messages()]
@@ -67,6 +75,6 @@ def _headers(response: Response) -> Response:
 
 
 @bp.errorhandler(CSRFError)
-def _csrf_failed(error: CSRFError) -> Tuple[str, int]:
+def _csrf_failed(error: CSRFError) -> tuple[str, int]:
     return render("message.html", status=400, title_key="console_csrf_title",
                   message_key="console_csrf_failed")

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 from flask import current_app, session
 
@@ -27,7 +27,7 @@ BUILD_COMMAND = [sys.executable, "-m", "bot.cli", "build", "--quiet", "--json"]
 BUILD_TIMEOUT = 30 * 60  # seconds; a first build of a large corpus embeds every key
 
 
-def knowledge_health(settings: Settings) -> Dict[str, Any]:
+def knowledge_health(settings: Settings) -> dict[str, Any]:
     """Everything the knowledge page shows, from the advisors' files and the current index."""
     from bot.knowledge.articles import load_corpus
     from bot.knowledge.store import current_path, read_meta
@@ -35,7 +35,7 @@ def knowledge_health(settings: Settings) -> Dict[str, Any]:
     corpus = load_corpus(settings.knowledge_dir, stale_after_months=settings.stale_after_months)
     today = dt.date.today()
     per_lang = {lang: {"articles": 0, "sections": 0} for lang in LANGS}
-    articles: Dict[str, Dict[str, Any]] = {}
+    articles: dict[str, dict[str, Any]] = {}
     stale = []
     for article in corpus.articles:
         counts = per_lang.setdefault(article.lang, {"articles": 0, "sections": 0})
@@ -51,14 +51,14 @@ def knowledge_health(settings: Settings) -> Dict[str, Any]:
                           "reviewed": article.reviewed, "months": age})
     root = settings.knowledge_dir
 
-    def issue_row(issue: Any) -> Dict[str, Any]:
+    def issue_row(issue: Any) -> dict[str, Any]:
         try:
             name = str(Path(issue.path).relative_to(root))
         except ValueError:
             name = str(issue.path)
         return {"file": name, "line": issue.line, "message": issue.message, "fix": issue.fix}
 
-    index: Optional[Dict[str, Any]] = None
+    index: dict[str, Any] | None = None
     current = current_path(settings.index_dir)
     if current is not None:
         try:
@@ -75,7 +75,7 @@ def knowledge_health(settings: Settings) -> Dict[str, Any]:
     }
 
 
-def run_build() -> Dict[str, Any]:
+def run_build() -> dict[str, Any]:
     """`bot build` in a child process with this process's environment; its JSON outcome, or
     {"status": "crashed"} when it died without one (the log keeps its stderr)."""
     done = subprocess.run(BUILD_COMMAND, cwd=ROOT, env=dict(os.environ), capture_output=True,
@@ -90,21 +90,21 @@ def run_build() -> Dict[str, Any]:
         current_app.logger.error("console: index rebuild crashed (exit %s): %s",
                                  done.returncode, done.stderr[-2000:])
         return {"status": "crashed"}
-    errors: List[str] = [str(e) for e in result.get("errors") or []]
+    errors: list[str] = [str(e) for e in result.get("errors") or []]
     return {**result, "errors": errors}
 
 
 @bp.get("/knowledge")
-def knowledge() -> Tuple[str, int]:
+def knowledge() -> tuple[str, int]:
     return render("knowledge.html", section="knowledge",
                   health=knowledge_health(Settings.from_env()), result=None)
 
 
 @bp.post("/knowledge/rebuild")
-def rebuild() -> Tuple[str, int]:
+def rebuild() -> tuple[str, int]:
     """Build and wait for the outcome; one at a time per process, a second click gets
     "busy"."""
-    result: Dict[str, Any]
+    result: dict[str, Any]
     if not _REBUILD_LOCK.acquire(blocking=False):
         result = {"status": "busy"}
     else:

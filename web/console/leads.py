@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from typing import Any, Tuple
+from typing import Any
 
 from flask import Response
 from sqlalchemy import select
@@ -18,7 +18,7 @@ LEAD_COLUMNS = ("created_at", "name", "company", "email", "phone", "language",
 
 
 @bp.get("/leads")
-def leads() -> Tuple[str, int]:
+def leads() -> tuple[str, int]:
     with storage.session_for(database_url()) as db:
         rows = list(db.scalars(select(storage.Lead).order_by(storage.Lead.created_at.desc())
                                .limit(2000)))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import List, Tuple
 
 from sqlalchemy import select
 
@@ -33,15 +32,15 @@ class Chart:
 
     width: int
     height: int
-    bars: List[Bar]
-    ticks: List[Tuple[float, str]]
+    bars: list[Bar]
+    ticks: list[tuple[float, str]]
     maximum: int
-    legend: List[Tuple[int, str, int]]
+    legend: list[tuple[int, str, int]]
     top: float
     baseline: float
 
 
-def bar_chart(days: List[dt.date], series: List[Tuple[str, List[int]]],
+def bar_chart(days: list[dt.date], series: list[tuple[str, list[int]]],
               width: int = 640, height: int = 200) -> Chart:
     left, right, top, bottom = 34.0, 8.0, 12.0, 26.0
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -62,16 +61,16 @@ def bar_chart(days: List[dt.date], series: List[Tuple[str, List[int]]],
 
 
 @bp.get("/")
-def overview() -> Tuple[str, int]:
+def overview() -> tuple[str, int]:
     s = page_strings(console_lang())
-    today = dt.datetime.now(dt.timezone.utc).date()
+    today = dt.datetime.now(dt.UTC).date()
     days = [today - dt.timedelta(days=DAYS - 1 - i) for i in range(DAYS)]
     index = {d: i for i, d in enumerate(days)}
     since = dt.datetime.combine(days[0], dt.time.min)
 
     questions, answered, declined = [0] * DAYS, [0] * DAYS, [0] * DAYS
     tracker_ok = TrackerReader(tracker_url()).daily(
-        since.replace(tzinfo=dt.timezone.utc).timestamp(), index, questions, answered, declined)
+        since.replace(tzinfo=dt.UTC).timestamp(), index, questions, answered, declined)
 
     up, down = [0] * DAYS, [0] * DAYS
     with storage.session_for(database_url()) as db:

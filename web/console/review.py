@@ -2,10 +2,11 @@
 the feedback users gave on answers, thumbs down first."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Tuple
+from typing import Any
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from sqlalchemy import select, update
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from bot import storage
 from bot.questions import group_questions
@@ -13,7 +14,7 @@ from web.console.core import bp, database_url, render
 
 
 @bp.get("/unanswered")
-def unanswered() -> Tuple[str, int]:
+def unanswered() -> tuple[str, int]:
     show_all = request.args.get("show") == "all"
     query = select(storage.UnansweredQuestion).order_by(
         storage.UnansweredQuestion.created_at.desc(), storage.UnansweredQuestion.id.desc())
@@ -26,7 +27,7 @@ def unanswered() -> Tuple[str, int]:
 
 
 @bp.post("/unanswered/handled")
-def mark_handled() -> Response:
+def mark_handled() -> WerkzeugResponse:
     ids = [int(part) for part in (request.form.get("ids") or "").split(",")
            if part.strip().isdigit()][:2000]
     if not ids:
@@ -38,7 +39,7 @@ def mark_handled() -> Response:
     return redirect(url_for("console.unanswered"))
 
 
-def safe_sources(row: storage.Feedback) -> List[Dict[str, str]]:
+def safe_sources(row: storage.Feedback) -> list[dict[str, str]]:
     """The cited sources with a title, and a link only when it is http(s)."""
     try:
         sources = [src for src in row.sources if isinstance(src, dict)]
@@ -53,9 +54,9 @@ def safe_sources(row: storage.Feedback) -> List[Dict[str, str]]:
 
 
 @bp.get("/feedback")
-def feedback() -> Tuple[str, int]:
+def feedback() -> tuple[str, int]:
     with storage.session_for(database_url()) as db:
         rows = list(db.scalars(select(storage.Feedback).order_by(
             storage.Feedback.helpful.asc(), storage.Feedback.created_at.desc()).limit(1000)))
-    items: List[Dict[str, Any]] = [{"row": row, "sources": safe_sources(row)} for row in rows]
+    items: list[dict[str, Any]] = [{"row": row, "sources": safe_sources(row)} for row in rows]
     return render("feedback.html", section="feedback", items=items)
