@@ -14,19 +14,30 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-from typing import Any, Dict, List, Optional
+from typing import Any
 
-from sqlalchemy import (Boolean, DateTime, Integer, String, Text, create_engine, delete, event,
-                        func, inspect, select)
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    delete,
+    event,
+    func,
+    inspect,
+    select,
+)
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot import tracker_store
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class Base(DeclarativeBase):
@@ -47,8 +58,9 @@ class UnansweredQuestion(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
     @property
-    def candidates(self) -> List[Dict[str, Any]]:
-        return json.loads(self.candidates_json or "[]")
+    def candidates(self) -> list[dict[str, Any]]:
+        values: list[dict[str, Any]] = json.loads(self.candidates_json or "[]")
+        return values
 
 
 class Feedback(Base):
@@ -64,8 +76,9 @@ class Feedback(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
     @property
-    def sources(self) -> List[Dict[str, Any]]:
-        return json.loads(self.sources_json or "[]")
+    def sources(self) -> list[dict[str, Any]]:
+        values: list[dict[str, Any]] = json.loads(self.sources_json or "[]")
+        return values
 
 
 class Lead(Base):
@@ -77,7 +90,7 @@ class Lead(Base):
     name: Mapped[str] = mapped_column(String(200))
     company: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(254))
-    phone: Mapped[Optional[str]] = mapped_column(String(40), nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(40), nullable=True)
     language: Mapped[str] = mapped_column(String(8), default="fr")
     consent_text: Mapped[str] = mapped_column(Text)
     assessment_json: Mapped[str] = mapped_column(Text, default="{}")
@@ -94,7 +107,7 @@ class Advisor(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
-_ENGINES: Dict[str, Engine] = {}
+_ENGINES: dict[str, Engine] = {}
 _LOCK = threading.Lock()
 
 
@@ -111,7 +124,7 @@ def engine_for(url: str) -> Engine:
                 engine = create_engine(url, connect_args={"timeout": 15}, hide_parameters=True)
 
                 @event.listens_for(engine, "connect")
-                def _wal(connection, _record) -> None:  # readers never block the writer
+                def _wal(connection: Any, _record: Any) -> None:  # readers never block the writer
                     connection.execute("PRAGMA journal_mode=WAL")
             else:
                 engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
@@ -125,21 +138,21 @@ def session_for(url: str) -> Session:
 
 
 def log_unanswered(url: str, conversation_id: str, question: str, language: str,
-                   confidence: float, candidates: List[Dict[str, Any]]) -> None:
+                   confidence: float, candidates: list[dict[str, Any]]) -> None:
     with session_for(url) as session, session.begin():
         session.add(UnansweredQuestion(
             conversation_id=conversation_id, question=question[:2000], language=language,
             confidence=confidence, candidates_json=json.dumps(candidates, ensure_ascii=False)))
 
 
-def recent(url: str, model, limit: int = 500) -> list:
+def recent(url: str, model: Any, limit: int = 500) -> list[Any]:
     with session_for(url) as session:
         return list(session.scalars(select(model).order_by(model.created_at.desc()).limit(limit)))
 
 
 def store_lead(url: str, conversation_id: str, name: str, company: str, email: str,
-               phone: Optional[str], language: str, consent_text: str,
-               assessment: Optional[Dict[str, Any]]) -> int:
+               phone: str | None, language: str, consent_text: str,
+               assessment: dict[str, Any] | None) -> int:
     """Store a lead given with consent; raises when the database cannot take it, so the
     caller tells the user instead of losing the lead silently."""
     with session_for(url) as session, session.begin():
@@ -159,7 +172,7 @@ TRACKER_EVENTS = tracker_store.EVENTS
 DELETION_KINDS = ("tracker_events", "leads", "feedback", "unanswered_questions")
 
 
-def _remove(connection: Connection, target: Any, condition: ColumnElement,
+def _remove(connection: Connection, target: Any, condition: ColumnElement[bool],
             dry_run: bool) -> int:
     """Delete the matching rows (or only count them) and say how many."""
     if dry_run:
@@ -168,7 +181,7 @@ def _remove(connection: Connection, target: Any, condition: ColumnElement,
     return int(connection.execute(delete(target).where(condition)).rowcount or 0)
 
 
-def _tracker_remove(tracker_url: str, condition: ColumnElement, dry_run: bool) -> int:
+def _tracker_remove(tracker_url: str, condition: ColumnElement[bool], dry_run: bool) -> int:
     """Delete tracker events matching `condition`; 0 when the store does not exist yet (Rasa
     creates its SQLite file and table on the first message). Errors reaching an existing
     store propagate: a deletion request must not look done when it is not."""
@@ -184,8 +197,8 @@ def _tracker_remove(tracker_url: str, condition: ColumnElement, dry_run: bool) -
         engine.dispose()
 
 
-def _app_remove(database_url: str, conditions: Dict[str, ColumnElement],
-                dry_run: bool) -> Dict[str, int]:
+def _app_remove(database_url: str, conditions: dict[str, ColumnElement[bool]],
+                dry_run: bool) -> dict[str, int]:
     tables = {"leads": Lead.__table__, "feedback": Feedback.__table__,
               "unanswered_questions": UnansweredQuestion.__table__}
     with engine_for(database_url).begin() as connection:  # all or nothing
@@ -194,7 +207,7 @@ def _app_remove(database_url: str, conditions: Dict[str, ColumnElement],
 
 
 def forget_conversation(database_url: str, tracker_url: str, conversation_id: str,
-                        dry_run: bool = False) -> Dict[str, int]:
+                        dry_run: bool = False) -> dict[str, int]:
     """Delete one conversation on request (GDPR): its tracker events in Rasa's store, and the
     leads, feedback and unanswered questions recorded under its id. Returns the counts per
     kind (DELETION_KINDS); with `dry_run`, only counts what would be deleted."""
@@ -210,14 +223,14 @@ def forget_conversation(database_url: str, tracker_url: str, conversation_id: st
 
 
 def purge(database_url: str, tracker_url: str, older_than_days: int, lead_older_than_days: int,
-          now: Optional[dt.datetime] = None, dry_run: bool = False) -> Dict[str, int]:
+          now: dt.datetime | None = None, dry_run: bool = False) -> dict[str, int]:
     """Delete what is past its retention: tracker events, feedback and unanswered questions
     older than `older_than_days`, leads older than `lead_older_than_days`. `now` is naive UTC
     (as every created_at column); returns the counts per kind (DELETION_KINDS)."""
     now = now or utcnow()
     cutoff = now - dt.timedelta(days=older_than_days)
     lead_cutoff = now - dt.timedelta(days=lead_older_than_days)
-    unix_cutoff = cutoff.replace(tzinfo=dt.timezone.utc).timestamp()
+    unix_cutoff = cutoff.replace(tzinfo=dt.UTC).timestamp()
     counts = {"tracker_events": _tracker_remove(
         tracker_url, TRACKER_EVENTS.c.timestamp < unix_cutoff, dry_run)}
     counts.update(_app_remove(database_url, {
