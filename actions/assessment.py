@@ -59,12 +59,15 @@ def extract_answer(slot: str, tracker: Tracker, parser: Callable[[str], Optional
     if tracker.get_slot("requested_slot") != slot:
         return {}
     intent = _intent(tracker)
-    if intent in COMMANDS:
-        return {}
     text = answer_text(tracker)
+    typed = (tracker.latest_message or {}).get("text") or ""
+    if intent in COMMANDS and (typed.startswith("/") or answers.is_cancel(typed)):
+        return {}
     value = parser(text)
     if value is not None:
-        return {slot: value}
+        return {slot: value}  # a valid address is never a command, whatever NLU reads
+    if intent in COMMANDS:
+        return {}
     if intent in DIGRESSIONS and not (attempted and attempted(text)):
         return {}
     return {slot: INVALID}

@@ -102,6 +102,12 @@ def test_consent_wording_comes_from_the_domain_in_both_languages():
     ("lead_name", "non", "deny", {"lead_name": "__invalid__"}),
     ("lead_name", "Oui", "affirm", {"lead_name": "__invalid__"}),
     ("lead_company", "no", "deny", {"lead_company": "__invalid__"}),
+    # A valid e-mail or phone is never a command, whatever NLU reads.
+    ("lead_email", "anne@test-assessment.be", "start_assessment",
+     {"lead_email": "anne@test-assessment.be"}),
+    ("lead_email", "stop@stoppa.be", "stop", {"lead_email": "stop@stoppa.be"}),
+    ("lead_email", "stop", "stop", {}),
+    ("lead_consent", "stop", "stop", {}),
     # Skipping the phone in words.
     ("lead_phone", "pas de tel", "deny", {"lead_phone": "-"}),
     ("lead_phone", "pas de téléphone", "deny", {"lead_phone": "-"}),
