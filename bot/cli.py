@@ -150,8 +150,9 @@ def stats() -> None:
 
 def _echo_oldest_facts(corpus, max_age_months: int) -> None:
     """The oldest dated figures overall, then the oldest of each article: what to re-check."""
-    facts = sorted(((fact, article) for article in corpus.articles for fact in article.facts),
-                   key=lambda fa: (fa[0].date, fa[1].lang, fa[1].id, fa[0].line))
+    from bot.knowledge.articles import oldest_fact_per_article, oldest_facts
+
+    facts = oldest_facts(corpus.articles)
     stale = sum(1 for w in corpus.warnings if w.code == "fact-stale")
     click.echo(f"dated facts: {len(facts)}, {stale} older than {max_age_months} months")
 
@@ -165,11 +166,9 @@ def _echo_oldest_facts(corpus, max_age_months: int) -> None:
         for fact, article in facts[:OLDEST_FACTS]:
             click.echo(row(fact, article))
         click.echo("oldest dated fact per article:")
-        shown = set()
-        for fact, article in sorted(facts, key=lambda fa: (fa[1].id, fa[1].lang, fa[0].date)):
-            if article.key not in shown:
-                shown.add(article.key)
-                click.echo(row(fact, article))
+        for fact, article in sorted(oldest_fact_per_article(corpus.articles),
+                                    key=lambda fa: (fa[1].id, fa[1].lang)):
+            click.echo(row(fact, article))
 
 
 @main.command(name="eval")

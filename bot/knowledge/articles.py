@@ -305,6 +305,21 @@ def knowledge_files(knowledge_dir: Path) -> List[Path]:
     return sorted(p for p in knowledge_dir.glob("*/*.md") if p.is_file())
 
 
+def oldest_facts(articles: Sequence["Article"]) -> List[Tuple["Fact", "Article"]]:
+    """Every dated figure with its article, oldest first: what advisors should re-check
+    (`bot stats` and the console's knowledge page list them)."""
+    return sorted(((fact, article) for article in articles for fact in article.facts),
+                  key=lambda fa: (fa[0].date, fa[1].lang, fa[1].id, fa[0].line))
+
+
+def oldest_fact_per_article(articles: Sequence["Article"]) -> List[Tuple["Fact", "Article"]]:
+    """The oldest dated figure of each article (and language), oldest first."""
+    first: Dict[Tuple[str, str], Tuple["Fact", "Article"]] = {}
+    for fact, article in oldest_facts(articles):
+        first.setdefault((article.id, article.lang), (fact, article))
+    return list(first.values())
+
+
 def load_corpus(knowledge_dir: Path, today: Optional[dt.date] = None,
                 stale_after_months: int = 12,
                 fact_max_age_months: int = DEFAULT_FACT_MAX_AGE_MONTHS) -> Corpus:

@@ -20,8 +20,10 @@ def knowledge_dir(tmp_path: Path) -> Path:
     for lang in ("fr", "en"):
         write_article(root, lang)
         write_article(root, lang, "old-figures", reviewed="2019-03-01", text={
-            "fr": "Les anciens barèmes ne valent plus : demandez les conditions actuelles.",
-            "en": "Old fee schedules no longer apply: ask for the current terms."}[lang])
+            "fr": "Les anciens barèmes ne valent plus : le dépôt était de 150 000 yuans "
+                  "{2019}, demandez les conditions actuelles.",
+            "en": "Old fee schedules no longer apply: the deposit was 150,000 yuan {2019}; "
+                  "ask for the current terms."}[lang])
     return root
 
 

@@ -559,3 +559,11 @@ def test_rebuild_keeps_the_web_process_light(tmp_path, knowledge_dir):
     outcome = json.loads(done.stdout.strip().splitlines()[-1])
     assert outcome == {"status": 200, "heavy": []}
     assert (tmp_path / "var" / "index" / "CURRENT").exists()
+
+
+def test_knowledge_page_lists_the_oldest_dated_figure_of_each_article(logged_in):
+    html = logged_in.get("/console/knowledge").get_data(as_text=True)
+    section = html.split("Chiffre daté le plus ancien", 1)[1].split("</section>", 1)[0]
+    assert "old-figures" in section and "2019" in section
+    assert "150 000 yuans (2019)" in section  # the marker is shown as users read it
+    assert "tmall-global" not in section  # no dated figure there

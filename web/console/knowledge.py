@@ -29,7 +29,7 @@ BUILD_TIMEOUT = 30 * 60  # seconds; a first build of a large corpus embeds every
 
 def knowledge_health(settings: Settings) -> dict[str, Any]:
     """Everything the knowledge page shows, from the advisors' files and the current index."""
-    from bot.knowledge.articles import load_corpus
+    from bot.knowledge.articles import load_corpus, oldest_fact_per_article
     from bot.knowledge.store import current_path, read_meta
 
     corpus = load_corpus(settings.knowledge_dir, stale_after_months=settings.stale_after_months)
@@ -70,6 +70,10 @@ def knowledge_health(settings: Settings) -> dict[str, Any]:
         "errors": [issue_row(i) for i in corpus.errors],
         "warnings": [issue_row(i) for i in corpus.warnings if i.code != "review-stale"],
         "stale": sorted(stale, key=lambda a: a["reviewed"]),
+        "oldest_facts": [{"id": article.id, "lang": article.lang, "title": article.title,
+                          "date": fact.marker or fact.date.isoformat(), "line": fact.line,
+                          "snippet": fact.snippet}
+                         for fact, article in oldest_fact_per_article(corpus.articles)],
         "articles": sorted(articles.values(), key=lambda a: a["id"]),
         "index": index,
     }
