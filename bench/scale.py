@@ -175,8 +175,8 @@ def write_index(folder: Path, records: list[dict], articles: list[dict], vectors
     article_records = [{
         "id": a["id"], "lang": a["lang"], "title": parts.texts[a["title_part"]],
         "topics": ["platforms"], "related": [], "reviewed": "2026-11-01",
-        "sources": [{"title": "Synthetic benchmark corpus", "url": "https://example.org/",
-                     "date": "2026-11"}],
+        "sources": [{"id": "synthetic", "title": "Synthetic benchmark corpus",
+                     "url": "https://example.org/", "date": "2026-11"}],
         "sections": a["sections"]} for a in articles]
     write_index_files(build, records, article_records, kind_index, {
         "fingerprint": f"synthetic-{size}", "model": settings.model_name,
