@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import storage
-from bot.knowledge.engine import SearchResult, Status, choose_article_payload, \
-    shared_knowledge_base
+from bot.knowledge.engine import SearchResult, Status, choose_article_payload, shared_knowledge_base
 from bot.knowledge.store import IndexError_
 
 log = logging.getLogger(__name__)
@@ -25,8 +24,9 @@ log = logging.getLogger(__name__)
 OFF_TOPIC_INTENTS = {"out_of_scope"}
 
 
-def answer_payload(result: SearchResult) -> Dict[str, Any]:
+def answer_payload(result: SearchResult) -> dict[str, Any]:
     answer = result.answer
+    assert answer is not None, "only an ANSWER result has a payload"
     return {
         "type": "kb_answer",
         "language": result.language,
@@ -40,7 +40,7 @@ def answer_payload(result: SearchResult) -> Dict[str, Any]:
     }
 
 
-def candidate_list(result: SearchResult) -> List[Dict[str, Any]]:
+def candidate_list(result: SearchResult) -> list[dict[str, Any]]:
     return [{"id": c.article_id, "score": round(c.score, 4), "found_by": c.found_by}
             for c in result.candidates]
 
@@ -48,11 +48,11 @@ def candidate_list(result: SearchResult) -> List[Dict[str, Any]]:
 class ActionAnswerFromKnowledge(Action):
     """Answers the latest question from the curated knowledge base, or says it cannot."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_from_knowledge"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
         kb = shared_knowledge_base()
         language = tracker.get_slot("language") or "fr"
         message = tracker.latest_message or {}
@@ -74,7 +74,7 @@ class ActionAnswerFromKnowledge(Action):
                                      json_message={"type": "kb_unavailable", "language": language})
             return []
 
-        if result.status == Status.ANSWER:
+        if result.status == Status.ANSWER and result.answer is not None:
             answer = result.answer
             if answer.other_language:
                 dispatcher.utter_message(response="utter_kb_other_language")

@@ -10,11 +10,14 @@ import sys
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING
 
 import click
 
 from bot.settings import LANGUAGES, Settings
+
+if TYPE_CHECKING:  # the CLI imports the engine lazily, so `bot --help` stays fast
+    from bot.knowledge.articles import Article, Corpus, Fact
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -40,7 +43,7 @@ def check() -> None:
     sys.exit(1 if corpus.errors or index_error else 0)
 
 
-def _serving_index_error(settings: Settings) -> Optional[str]:
+def _serving_index_error(settings: Settings) -> str | None:
     """Why the index the bot serves cannot be loaded (None when it loads, or when none is
     built yet). Loading reads the files only; the embedding model is not needed."""
     from bot.knowledge.engine import KnowledgeIndex
@@ -80,11 +83,12 @@ def build(force: bool, quiet: bool, as_json: bool) -> None:
             click.echo(error, err=True)
         click.echo("build failed: the serving index is unchanged", err=True)
         sys.exit(1)
+    name = report.path.name if report.path else "?"
     if report.status == "unchanged":
-        click.echo(f"index up to date ({report.path.name})")
+        click.echo(f"index up to date ({name})")
         return
     click.echo(f"index built in {report.seconds:.1f}s: {report.keys} keys, "
-               f"{report.embedded} embedded, {report.reused} reused from cache ({report.path.name})")
+               f"{report.embedded} embedded, {report.reused} reused from cache ({name})")
 
 
 @main.command()
@@ -96,7 +100,7 @@ def build(force: bool, quiet: bool, as_json: bool) -> None:
 @click.option("--previous", default=None,
               help="Article id of the conversation's previous answer (to try a follow-up).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def search(question: str, lang: Optional[str], mode: str, previous: Optional[str],
+def search(question: str, lang: str | None, mode: str, previous: str | None,
            as_json: bool) -> None:
     """Show the top articles for QUESTION with their scores, for debugging answers."""
     from bot.knowledge.engine import KnowledgeBase
@@ -148,7 +152,7 @@ def stats() -> None:
     _echo_oldest_facts(corpus, settings.fact_max_age_months)
 
 
-def _echo_oldest_facts(corpus, max_age_months: int) -> None:
+def _echo_oldest_facts(corpus: Corpus, max_age_months: int) -> None:
     """The oldest dated figures overall, then the oldest of each article: what to re-check."""
     from bot.knowledge.articles import oldest_fact_per_article, oldest_facts
 
@@ -156,7 +160,7 @@ def _echo_oldest_facts(corpus, max_age_months: int) -> None:
     stale = sum(1 for w in corpus.warnings if w.code == "fact-stale")
     click.echo(f"dated facts: {len(facts)}, {stale} older than {max_age_months} months")
 
-    def row(fact, article) -> str:
+    def row(fact: Fact, article: Article) -> str:
         snippet = fact.snippet if len(fact.snippet) <= 100 else fact.snippet[:99] + "…"
         return (f"  {fact.marker or fact.date.isoformat():10s} {article.id} ({article.lang}) "
                 f"line {fact.line}: {snippet}")
@@ -179,7 +183,7 @@ def _echo_oldest_facts(corpus, max_age_months: int) -> None:
 @click.option("--calibrate", is_flag=True,
               help="Re-fit the tuning on every gold question outside the frozen test split "
                    "and write bot/retrieval.yml before measuring the test split.")
-def evaluate_command(gold: Optional[Path], out: Optional[Path], calibrate: bool) -> None:
+def evaluate_command(gold: Path | None, out: Path | None, calibrate: bool) -> None:
     """Held-out retrieval figures: k-fold cross-validation and the frozen test split, for
     dense, lexical and hybrid retrieval side by side."""
     from bot.knowledge import evaluation
@@ -245,7 +249,7 @@ def forget(conversation_id: str, dry_run: bool) -> None:
 @click.option("--lead-older-than-days", type=click.IntRange(min=1), default=None,
               help="Retention of leads, in days (default: AWEX_LEAD_RETENTION_DAYS, 365).")
 @click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
-def purge(older_than_days: Optional[int], lead_older_than_days: Optional[int],
+def purge(older_than_days: int | None, lead_older_than_days: int | None,
           dry_run: bool) -> None:
     """Delete what is past its retention: tracker events, feedback and unanswered questions
     older than the retention, leads older than the lead retention, log files in var/logs

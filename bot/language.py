@@ -8,7 +8,6 @@ language it had.
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP_WORDS
 from spacy.lang.fr.stop_words import STOP_WORDS as FR_STOP_WORDS
@@ -27,7 +26,7 @@ EN_HINTS = {"china", "chinese", "sell", "products", "brand", "how", "much", "wha
 SHARED = FR_STOP_WORDS & EN_STOP_WORDS
 
 
-def detect_language(text: str, margin: float = 2) -> Optional[str]:
+def detect_language(text: str, margin: float = 2) -> str | None:
     """Return "fr", "en", or None when the message gives too little evidence.
 
     Domain and greeting words count 2, stop words 1, French accents 0.5; a language wins with

@@ -25,11 +25,11 @@ import time
 import traceback
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Optional, Tuple, Type
+from typing import IO, Any
 
 HIDDEN = "(message hidden: it may quote user data; the debug log level shows it)"
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-ExcInfo = Tuple[Type[BaseException], BaseException, Optional[TracebackType]]
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 
 
 def redact(text: str) -> str:
@@ -43,11 +43,13 @@ def safe_traceback(exc_info: ExcInfo) -> str:
     server's whole reply as its cause)."""
     _type, value, tb = exc_info
     te = traceback.TracebackException(_type, value, tb, capture_locals=False)
-    lines = []
-    chain = []
-    while te is not None:
-        chain.append(te)
-        te = te.__cause__ or (None if te.__suppress_context__ else te.__context__)
+    lines: list[str] = []
+    chain: list[traceback.TracebackException] = []
+    current: traceback.TracebackException | None = te
+    while current is not None:
+        chain.append(current)
+        current = current.__cause__ or (None if current.__suppress_context__
+                                        else current.__context__)
     for position, item in enumerate(reversed(chain)):
         if position:
             lines.append("\nThe above exception led to the following one:\n")
@@ -67,7 +69,7 @@ def hide_exception_messages() -> None:
     if getattr(previous, "awex_safe", False):
         return
 
-    def factory(*args, **kwargs) -> logging.LogRecord:
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = previous(*args, **kwargs)
         if record.exc_info and record.exc_info[0] is not None \
                 and not logging.getLogger().isEnabledFor(logging.DEBUG):

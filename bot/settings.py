@@ -6,9 +6,9 @@ CLI, the action server and the tests agree on where things live whatever folder 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Tuple
 
 import numpy as np
 import yaml
@@ -35,7 +35,7 @@ class GateModel:
     `mean` and `scale` standardise the features, `coef` and `intercept` are the fitted model,
     and the bot answers when the probability reaches `threshold`."""
 
-    features: Tuple[str, ...]
+    features: tuple[str, ...]
     mean: np.ndarray
     scale: np.ndarray
     coef: np.ndarray
@@ -43,13 +43,13 @@ class GateModel:
     threshold: float
 
     @classmethod
-    def from_dict(cls, data: Mapping) -> "GateModel":
+    def from_dict(cls, data: Mapping) -> GateModel:
         return cls(tuple(data["features"]), np.array(data["mean"], float),
                    np.array(data["scale"], float), np.array(data["coef"], float),
                    float(data["intercept"]), float(data["threshold"]))
 
-    def to_dict(self) -> Dict:
-        def rounded(values: np.ndarray) -> List[float]:
+    def to_dict(self) -> dict:
+        def rounded(values: np.ndarray) -> list[float]:
             return [round(float(v), 5) for v in values]
 
         return {"features": list(self.features), "mean": rounded(self.mean),
@@ -65,19 +65,19 @@ class RetrievalTuning:
     engineer can re-calibrate after the corpus grows without touching Python.
     """
 
-    dense_weight: Dict[str, float]
-    lexical_weight: Dict[str, float]
+    dense_weight: dict[str, float]
+    lexical_weight: dict[str, float]
     lexical_saturation: float
-    gate: Dict[str, GateModel]  # per mode: hybrid, dense, lexical
+    gate: dict[str, GateModel]  # per mode: hybrid, dense, lexical
     follow_up_threshold: float
     follow_up_max_terms: int
     clarify_margin: float
     top_k: int
-    orientation_articles: Tuple[str, ...] = ()
-    chitchat: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
+    orientation_articles: tuple[str, ...] = ()
+    chitchat: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
-    def from_dict(cls, data: Mapping) -> "RetrievalTuning":
+    def from_dict(cls, data: Mapping) -> RetrievalTuning:
         return cls(
             dense_weight={k: float(v) for k, v in data["dense_weight"].items()},
             lexical_weight={k: float(v) for k, v in data["lexical_weight"].items()},
@@ -92,10 +92,10 @@ class RetrievalTuning:
         )
 
     @classmethod
-    def load(cls, path: Path) -> "RetrievalTuning":
+    def load(cls, path: Path) -> RetrievalTuning:
         return cls.from_dict(yaml.safe_load(path.read_text(encoding="utf-8")))
 
-    def to_dict(self) -> Dict:
+    def to_dict(self) -> dict:
         return {
             "dense_weight": self.dense_weight, "lexical_weight": self.lexical_weight,
             "lexical_saturation": self.lexical_saturation,
@@ -150,7 +150,7 @@ class Settings:
     secure_cookies: bool = False
 
     @classmethod
-    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         var_dir = _env_path(env, "AWEX_VAR_DIR", ROOT / "var")
         return cls(

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import itertools
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
@@ -26,12 +26,12 @@ from bot.knowledge.index import key_records  # noqa: E402
 from bot.knowledge.vectors import Embedder  # noqa: E402
 from bot.settings import MINILM_MODEL, ROOT, Settings  # noqa: E402
 
-Weights = Tuple[float, float, float]  # e5, MiniLM, BM25
+Weights = tuple[float, float, float]  # e5, MiniLM, BM25
 FUSIONS = {"MiniLM + BM25": lambda w: w[0] == 0, "e5 + BM25": lambda w: w[1] == 0,
            "e5 + MiniLM + BM25": lambda w: True}
 
 
-def grid() -> List[Weights]:
+def grid() -> list[Weights]:
     steps = np.round(np.linspace(0, 1, 11), 1)
     return [(float(a), float(b), round(1.0 - float(a) - float(b), 1))
             for a, b in itertools.product(steps, steps) if a + b <= 1.0 + 1e-9]
@@ -55,7 +55,7 @@ def main() -> None:
         lexical = lexical_score(item.alone.bm25, item.alone.coverage, tuning.lexical_saturation)
         rows.append((item.question, item.alone.dense, np.maximum(mini, 0.0), lexical))
 
-    def quality(items: Sequence, w: Weights) -> Tuple[float, float]:
+    def quality(items: Sequence, w: Weights) -> tuple[float, float]:
         r1 = mrr = 0.0
         for q, e5, mini, lexical in items:
             fused = index.per_article(w[0] * e5 + w[1] * mini + w[2] * lexical)
@@ -65,7 +65,7 @@ def main() -> None:
             mrr += 1.0 / rank if rank else 0.0
         return r1 / max(len(items), 1), mrr / max(len(items), 1)
 
-    def best(items: Sequence, allowed) -> Dict[str, Weights]:
+    def best(items: Sequence, allowed) -> dict[str, Weights]:
         out = {}
         for lang in ("fr", "en"):
             subset = [r for r in items if r[0].lang == lang]
@@ -81,11 +81,11 @@ def main() -> None:
     print("| fusion | CV recall@1 | CV MRR | test recall@1 | test MRR | weights (e5, MiniLM, "
           "BM25) on all dev, fr / en |")
     print("|---|---|---|---|---|---|")
-    folds = [[] for _ in range(evaluation.FOLDS)]
+    folds: list[list[tuple]] = [[] for _ in range(evaluation.FOLDS)]
     for i, r in enumerate(dev):
         folds[i % evaluation.FOLDS].append(r)
     for name, allowed in FUSIONS.items():
-        held: List[Tuple[float, float]] = []
+        held: list[tuple[float, float]] = []
         for k, fold in enumerate(folds):
             train = [r for j, f in enumerate(folds) if j != k for r in f]
             chosen = best(train, allowed)

@@ -18,8 +18,8 @@ from __future__ import annotations
 import difflib
 import re
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Tuple
 
 import yaml
 
@@ -43,10 +43,10 @@ def fold(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", lexical.fold(text)).split())
 
 
-def other_intent_examples(nlu_dir: Path) -> Dict[str, str]:
+def other_intent_examples(nlu_dir: Path) -> dict[str, str]:
     """{folded example: intent} for every intent but ask_knowledge, from every file of
     data/nlu except the generated one."""
-    examples: Dict[str, str] = {}
+    examples: dict[str, str] = {}
     for path in sorted(nlu_dir.glob("*.yml")):
         if path.name == GENERATED:
             continue
@@ -62,7 +62,7 @@ def other_intent_examples(nlu_dir: Path) -> Dict[str, str]:
     return examples
 
 
-def claimed_by(question: str, examples: Dict[str, str]) -> Optional[Tuple[str, str]]:
+def claimed_by(question: str, examples: dict[str, str]) -> tuple[str, str] | None:
     """(intent, folded example) of another intent that has this question, else None."""
     folded = fold(question)
     if folded in examples:
@@ -76,8 +76,8 @@ def claimed_by(question: str, examples: Dict[str, str]) -> Optional[Tuple[str, s
     return None
 
 
-def split_questions(questions: Iterable[str], examples: Dict[str, str]
-                    ) -> Tuple[List[str], List[Tuple[str, str]]]:
+def split_questions(questions: Iterable[str], examples: dict[str, str]
+                    ) -> tuple[list[str], list[tuple[str, str]]]:
     """(kept questions, sorted and deduplicated; [(left-out question, claiming intent)])."""
     kept, left_out = [], []
     for question in sorted({q.replace('"', "'") for q in questions}):
@@ -89,7 +89,7 @@ def split_questions(questions: Iterable[str], examples: Dict[str, str]
     return kept, left_out
 
 
-def render(questions: List[str]) -> str:
+def render(questions: list[str]) -> str:
     lines = ['version: "3.1"', HEADER, "nlu:", f"  - intent: {INTENT}", "    examples: |"]
     lines += [f"      - {q}" for q in questions]
     return "\n".join(lines) + "\n"

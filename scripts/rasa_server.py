@@ -18,7 +18,7 @@ the whole tracker (every message, names, e-mails).
 """
 import sys
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -37,7 +37,7 @@ def install_cached_reply_validator() -> None:
     validator_class.check_schema(schema)
     validator = validator_class(schema)
 
-    def validate_action_result(self: RemoteAction, result: Dict[str, Any]) -> bool:
+    def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
         error = best_match(validator.iter_errors(result))
         if error is None:
             return True

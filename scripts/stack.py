@@ -20,10 +20,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as `python scripts/stack.py`
@@ -59,7 +59,7 @@ def persistent_secret(path: Path = SECRET_FILE) -> str:
     return secret
 
 
-def log_retention_days(env: Dict[str, str]) -> int:
+def log_retention_days(env: dict[str, str]) -> int:
     return int(env.get("AWEX_LOG_RETENTION_DAYS") or 14)
 
 
@@ -75,8 +75,8 @@ class Ports:
 class Stack:
     ports: Ports
     log_dir: Path
-    env: Dict[str, str] = field(default_factory=dict)
-    processes: Dict[str, subprocess.Popen] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     @property
     def web_url(self) -> str:
@@ -87,13 +87,13 @@ class Stack:
     env_file = ROOT / ".env"
 
     @staticmethod
-    def read_env_file(path: Path) -> Dict[str, str]:
+    def read_env_file(path: Path) -> dict[str, str]:
         """Parse a .env file: KEY=VALUE per line, `#` comments, blank lines, an optional
         `export ` prefix and matching single or double quotes around the value. A missing
         file is an empty mapping; a malformed line is an error naming its line."""
         if not path.is_file():
             return {}
-        values: Dict[str, str] = {}
+        values: dict[str, str] = {}
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             line = line.strip()
             if not line or line.startswith("#"):
@@ -109,7 +109,7 @@ class Stack:
             values[key] = value
         return values
 
-    def environment(self) -> Dict[str, str]:
+    def environment(self) -> dict[str, str]:
         env = {**self.read_env_file(self.env_file), **os.environ}
         env.update({
             "PYTHONPATH": str(ROOT),
@@ -129,7 +129,7 @@ class Stack:
             env["AWEX_SECRET_KEY"] = persistent_secret(path)
         return env
 
-    def commands(self) -> Dict[str, List[str]]:
+    def commands(self) -> dict[str, list[str]]:
         return {
             # rasa-sdk binds to SANIC_HOST (set to loopback in `environment`).
             "actions": [str(APP_PYTHON), str(ACTION_LAUNCHER), "--actions", "actions",
@@ -143,14 +143,14 @@ class Stack:
             "web": [str(APP_PYTHON), "-m", "web.serve"],
         }
 
-    def health_urls(self) -> Dict[str, str]:
+    def health_urls(self) -> dict[str, str]:
         return {
             "actions": f"http://127.0.0.1:{self.ports.actions}/health",
             "rasa": f"http://127.0.0.1:{self.ports.rasa}/webhooks/rest/",
             "web": f"{self.web_url}/healthz",
         }
 
-    def start(self, names: Optional[List[str]] = None) -> None:
+    def start(self, names: list[str] | None = None) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         env = self.environment()
         days = log_retention_days(env)
@@ -159,10 +159,11 @@ class Stack:
             process = subprocess.Popen(
                 self.commands()[name], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT, start_new_session=True)
+            assert process.stdout is not None  # stdout=PIPE above
             DailyLog(self.log_dir, name, days).pump(process.stdout)
             self.processes[name] = process
 
-    def wait_ready(self, timeout: float = 300.0, names: Optional[List[str]] = None) -> None:
+    def wait_ready(self, timeout: float = 300.0, names: list[str] | None = None) -> None:
         deadline = time.monotonic() + timeout
         pending = dict((n, u) for n, u in self.health_urls().items()
                        if n in (names or self.processes))
@@ -194,7 +195,7 @@ class Stack:
         with urllib.request.urlopen(request, timeout=120) as reply:
             reply.read()
 
-    def stop(self, names: Optional[List[str]] = None) -> None:
+    def stop(self, names: list[str] | None = None) -> None:
         for name in names or list(self.processes):
             process = self.processes.pop(name, None)
             if process is None or process.poll() is not None:
@@ -216,7 +217,7 @@ def _answers(url: str) -> bool:
 
 
 @contextmanager
-def running_stack(ports: Ports, log_dir: Path, env: Optional[Dict[str, str]] = None
+def running_stack(ports: Ports, log_dir: Path, env: dict[str, str] | None = None
                   ) -> Iterator[Stack]:
     stack = Stack(ports, log_dir, env or {})
     try:
@@ -261,7 +262,7 @@ def main() -> None:
           "Press Ctrl-C to stop.", flush=True)
     # A crashed process is restarted (users get a "temporarily unavailable" message meanwhile);
     # one that keeps crashing stops everything, so the problem is not hidden.
-    restarts: Dict[str, List[float]] = {}
+    restarts: dict[str, list[float]] = {}
     while True:
         for name, process in list(stack.processes.items()):
             if process.poll() is None:

@@ -55,7 +55,8 @@ def test_every_response_has_french_default_and_english_variation():
 
 
 def test_every_cli_command_is_documented():
-    readme = (ROOT / "README.md").read_text("utf-8") + (ROOT / "knowledge" / "README.md").read_text("utf-8")
+    readme = ((ROOT / "README.md").read_text("utf-8")
+              + (ROOT / "knowledge" / "README.md").read_text("utf-8"))
     for name in main.commands:
         assert f"`{name}`" in readme or f"bot {name}" in readme, name
 

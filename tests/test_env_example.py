@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Dict, Set
 from urllib.parse import urlsplit
 
 from bot.settings import ROOT
@@ -29,10 +28,10 @@ YAML_READS = re.compile(rf"\$\{{{NAME}\}}")  # Rasa's ${VAR} in endpoints files
 MAKE_READS = re.compile(rf"^{NAME}\s*\?=", re.MULTILINE)  # overridable from the environment
 
 
-def variables_read() -> Dict[str, Set[str]]:
+def variables_read() -> dict[str, set[str]]:
     """{variable: {files reading it}} over bot/, web/, actions/, scripts/, the Makefile and
     the Rasa endpoints files."""
-    found: Dict[str, Set[str]] = {}
+    found: dict[str, set[str]] = {}
 
     def add(names, path: Path) -> None:
         for name in names:
@@ -49,9 +48,9 @@ def variables_read() -> Dict[str, Set[str]]:
     return found
 
 
-def documented() -> Dict[str, Dict[str, str]]:
+def documented() -> dict[str, dict[str, str]]:
     """{variable: {"value", "comment"}} from .env.example (assignments may be commented out)."""
-    entries: Dict[str, Dict[str, str]] = {}
+    entries: dict[str, dict[str, str]] = {}
     previous = ""
     for line in EXAMPLE.read_text("utf-8").splitlines():
         match = re.match(rf"^#?\s*{NAME}=(.*)$", line)

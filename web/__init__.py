@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -26,7 +27,7 @@ KNOWN_PLACEHOLDERS = frozenset({"dev-only-change-me", "change-me-to-a-long-rando
 HSTS = "max-age=31536000"  # one year; only browsers that reached us over HTTPS keep it
 
 
-def secret_problem(secret: str) -> Optional[str]:
+def secret_problem(secret: str) -> str | None:
     """Why `secret` cannot sign console sessions, or None."""
     if not secret:
         return "AWEX_SECRET_KEY is not set"
@@ -37,7 +38,7 @@ def secret_problem(secret: str) -> Optional[str]:
     return None
 
 
-def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Application factory; `test_config` overrides settings in tests."""
     app = Flask(__name__)
     settings = Settings.from_env()

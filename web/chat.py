@@ -18,7 +18,7 @@ import json
 import math
 import re
 import time
-from typing import Any, Dict, List, Tuple
+from typing import Any
 
 import requests
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
@@ -50,7 +50,7 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
-def _peek_body() -> Dict[str, Any]:
+def _peek_body() -> dict[str, Any]:
     """The JSON object of the request for the rate limiter's keys, or {}: read before the
     view validates it, never failing (the view answers what is wrong)."""
     if "awex_peek" not in g:
@@ -69,7 +69,7 @@ def _peek_body() -> Dict[str, Any]:
 def _conversation_key() -> str:
     """The conversation a verified token names; a request without one (a new conversation,
     or one the view will refuse) counts against its client address."""
-    conversation = verify_token(current_app.secret_key, _peek_body().get("session"))
+    conversation = verify_token(str(current_app.secret_key), _peek_body().get("session") or "")
     return f"conversation:{conversation}" if conversation else f"new:{client_address()}"
 
 
@@ -86,7 +86,7 @@ per_address = limiter.shared_limit(lambda: _limit("RATE_LIMIT_PER_IP"), scope="a
 
 @bp.record_once
 def _setup(state: BlueprintSetupState) -> None:
-    app: Flask = state.app
+    app: Flask = state.app  # type: ignore[assignment]  # Flask's setup state holds a Flask
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
     # Redis down: count in memory meanwhile rather than answer 500.
@@ -110,7 +110,7 @@ def reset_limits() -> None:
 
 
 @bp.errorhandler(RateLimitExceeded)
-def _rate_limited(error: RateLimitExceeded) -> Tuple[Response, int]:
+def _rate_limited(error: RateLimitExceeded) -> tuple[Response, int]:
     lang = _peek_body().get("lang")
     lang = lang if lang in LANGS else "fr"
     response = jsonify({"error": "rate_limited", "message": ui_string("error_rate_limited", lang)})
@@ -121,7 +121,7 @@ def _rate_limited(error: RateLimitExceeded) -> Tuple[Response, int]:
 
 
 @bp.errorhandler(ApiError)
-def _api_error(error: ApiError) -> Tuple[Response, int]:
+def _api_error(error: ApiError) -> tuple[Response, int]:
     body = {"error": error.key, "message": ui_string(f"error_{error.key}", error.lang)}
     if error.detail:
         body["detail"] = error.detail
@@ -143,7 +143,7 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def _json_body(allowed: set, lang_hint: str = "fr") -> Dict[str, Any]:
+def _json_body(allowed: set, lang_hint: str = "fr") -> dict[str, Any]:
     """The request's JSON object, or a 4xx that says what is wrong with it."""
     if not request.is_json:
         raise ApiError(415, "not_json", lang_hint, "send Content-Type: application/json")
@@ -175,39 +175,39 @@ def clean_text(text: str) -> str:
     return _UNENCODABLE.sub("\ufffd", text).replace("\x00", "")
 
 
-def _lang(body: Dict[str, Any]) -> str:
+def _lang(body: dict[str, Any]) -> str:
     lang = body.get("lang", "fr")
     if not isinstance(lang, str) or lang not in LANGS:
         raise ApiError(400, "bad_field", "fr", "lang must be 'fr' or 'en'")
     return lang
 
 
-def _conversation(body: Dict[str, Any], lang: str) -> Tuple[str, str]:
+def _conversation(body: dict[str, Any], lang: str) -> tuple[str, str]:
     """(conversation id, token): a new conversation when the body names none, else the one
     its token names; a token this app did not sign is refused (403) before Rasa is asked."""
     token = body.get("session")
-    secret = current_app.secret_key
+    secret = str(current_app.secret_key)
     if token is None:
         conversation = new_conversation_id()
         return conversation, issue_token(secret, conversation)
     if not isinstance(token, str):
         raise ApiError(400, "bad_field", lang, "session must be the token the server issued")
-    conversation = verify_token(secret, token)
-    if conversation is None:
+    verified = verify_token(secret, token)
+    if verified is None:
         raise ApiError(403, "forbidden", lang,
                        "this conversation was not started here: send no session to start one")
-    return conversation, token
+    return verified, token
 
 
-def merge_messages(raw: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+def merge_messages(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One object per bot utterance: text, buttons and the machine-readable payload."""
-    messages: List[Dict[str, Any]] = []
+    messages: list[dict[str, Any]] = []
     for item in raw:
         if "custom" in item and messages and "payload" not in messages[-1] \
                 and "text" in messages[-1]:
             messages[-1]["payload"] = item["custom"]
             continue
-        message: Dict[str, Any] = {}
+        message: dict[str, Any] = {}
         if item.get("text"):
             message["text"] = item["text"]
         if item.get("buttons"):
@@ -220,7 +220,7 @@ def merge_messages(raw: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     return messages
 
 
-def ask_rasa(session: str, text: str, lang: str) -> List[Dict[str, Any]]:
+def ask_rasa(session: str, text: str, lang: str) -> list[dict[str, Any]]:
     """Send one message to Rasa's REST channel; unreachable or failing Rasa -> 503."""
     url = current_app.config["RASA_URL"].rstrip("/") + "/webhooks/rest/webhook"
     try:
@@ -275,7 +275,7 @@ def _valid_source(source: Any) -> bool:
 @bp.post("/api/feedback")
 @per_address
 @per_conversation
-def feedback() -> Tuple[Response, int]:
+def feedback() -> tuple[Response, int]:
     body = _json_body({"session", "helpful", "question", "answer", "sources", "lang"})
     lang = _lang(body)
     session, _token = _conversation(body, lang)

@@ -29,7 +29,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from typing import Any, Dict, FrozenSet, List, Optional, Tuple
+from typing import Any
 
 from itsdangerous import BadSignature, Signer
 
@@ -55,7 +55,7 @@ def issue_token(secret: str, conversation_id: str) -> str:
     return Signer(secret, salt=SALT).sign(conversation_id).decode("ascii")
 
 
-def verify_token(secret: str, token: str) -> Optional[str]:
+def verify_token(secret: str, token: str) -> str | None:
     """The conversation id the token names, or None when this app did not sign it."""
     if not isinstance(token, str) or len(token) > 200:
         return None
@@ -70,7 +70,7 @@ def kb_payload(article_id: str) -> str:
     return '/choose_article{"kb_article":"' + article_id + '"}'
 
 
-def offers_in(messages: List[Dict[str, Any]]) -> Tuple[FrozenSet[str], Tuple[str, ...]]:
+def offers_in(messages: list[dict[str, Any]]) -> tuple[frozenset[str], tuple[str, ...]]:
     """(button payloads, article-link payloads) of one bot turn, as the API returns it."""
     buttons = frozenset(b["payload"] for m in messages for b in m.get("buttons", [])
                         if isinstance(b.get("payload"), str) and b["payload"].startswith("/"))
@@ -88,12 +88,12 @@ class MemoryOffers:
     """Offers per conversation in this process, least recently used dropped first."""
 
     def __init__(self, max_conversations: int = 50_000, ttl: float = OFFER_TTL):
-        self._items: "OrderedDict[str, Tuple[float, FrozenSet[str], Tuple[str, ...]]]" = \
+        self._items: OrderedDict[str, tuple[float, frozenset[str], tuple[str, ...]]] = \
             OrderedDict()
         self._lock = threading.Lock()
         self.max_conversations, self.ttl = max_conversations, ttl
 
-    def get(self, conversation: str) -> Tuple[FrozenSet[str], Tuple[str, ...]]:
+    def get(self, conversation: str) -> tuple[frozenset[str], tuple[str, ...]]:
         with self._lock:
             item = self._items.get(conversation)
             if item is None or item[0] < time.monotonic():
@@ -101,7 +101,7 @@ class MemoryOffers:
             self._items.move_to_end(conversation)
             return item[1], item[2]
 
-    def put(self, conversation: str, buttons: FrozenSet[str], links: Tuple[str, ...]) -> None:
+    def put(self, conversation: str, buttons: frozenset[str], links: tuple[str, ...]) -> None:
         with self._lock:
             self._items[conversation] = (time.monotonic() + self.ttl, buttons, links)
             self._items.move_to_end(conversation)
@@ -125,14 +125,14 @@ class RedisOffers:
     def _key(self, conversation: str) -> str:
         return f"awex:offers:{conversation}"
 
-    def get(self, conversation: str) -> Tuple[FrozenSet[str], Tuple[str, ...]]:
+    def get(self, conversation: str) -> tuple[frozenset[str], tuple[str, ...]]:
         raw = self._redis.get(self._key(conversation))
         if not raw:
             return frozenset(), ()
-        data = json.loads(raw)
+        data = json.loads(raw)  # type: ignore[arg-type]  # redis-py's sync client: bytes
         return frozenset(data.get("buttons", [])), tuple(data.get("links", []))
 
-    def put(self, conversation: str, buttons: FrozenSet[str], links: Tuple[str, ...]) -> None:
+    def put(self, conversation: str, buttons: frozenset[str], links: tuple[str, ...]) -> None:
         value = json.dumps({"buttons": sorted(buttons), "links": list(links)})
         self._redis.set(self._key(conversation), value, ex=self.ttl)
 
@@ -151,21 +151,21 @@ class Offers:
         # as text by another process: safe, and what the rate limits do too).
         self.fallback = MemoryOffers()
 
-    def _get(self, conversation: str) -> Tuple[FrozenSet[str], Tuple[str, ...]]:
+    def _get(self, conversation: str) -> tuple[frozenset[str], tuple[str, ...]]:
         try:
             return self.store.get(conversation)
         except Exception as exc:
             log.warning("offered buttons store unreachable (%s); using memory", type(exc).__name__)
             return self.fallback.get(conversation)
 
-    def _put(self, conversation: str, buttons: FrozenSet[str], links: Tuple[str, ...]) -> None:
+    def _put(self, conversation: str, buttons: frozenset[str], links: tuple[str, ...]) -> None:
         try:
             self.store.put(conversation, buttons, links)
         except Exception as exc:
             log.warning("offered buttons store unreachable (%s); using memory", type(exc).__name__)
             self.fallback.put(conversation, buttons, links)
 
-    def remember(self, conversation: str, messages: List[Dict[str, Any]]) -> None:
+    def remember(self, conversation: str, messages: list[dict[str, Any]]) -> None:
         """After a bot turn: its buttons replace the previous turn's, its article links add
         to the conversation's (they stay clickable in the transcript)."""
         buttons, links = offers_in(messages)

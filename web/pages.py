@@ -6,8 +6,6 @@ no inline script anywhere.
 """
 from __future__ import annotations
 
-from typing import Dict
-
 from flask import Blueprint, Response, jsonify, render_template, request, send_from_directory
 
 from bot.settings import LANGUAGES as LANGS
@@ -40,7 +38,7 @@ def page_lang() -> str:
     return lang if lang in LANGS else "fr"
 
 
-def page_strings(lang: str) -> Dict[str, str]:
+def page_strings(lang: str) -> dict[str, str]:
     """The sentences of one language, French filling any gap."""
     table = ui_strings()
     return {**table["fr"], **table.get(lang, {})}

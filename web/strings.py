@@ -6,7 +6,6 @@ error messages take theirs from here instead of hard-coding them.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Dict
 
 import yaml
 
@@ -16,10 +15,10 @@ PREFIX = "utter_ui_"
 
 
 @lru_cache(maxsize=1)
-def ui_strings() -> Dict[str, Dict[str, str]]:
+def ui_strings() -> dict[str, dict[str, str]]:
     """{"fr": {"send": "Envoyer", ...}, "en": {...}} from the domain's utter_ui_* responses."""
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-    strings: Dict[str, Dict[str, str]] = {"fr": {}, "en": {}}
+    strings: dict[str, dict[str, str]] = {"fr": {}, "en": {}}
     for name, variations in domain["responses"].items():
         if not name.startswith(PREFIX):
             continue

@@ -15,9 +15,9 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import yaml
 
@@ -92,8 +92,8 @@ class Section:
     heading: str
     text: str
     line: int
-    sources: Tuple[Source, ...] = ()
-    facts: Tuple[Fact, ...] = ()
+    sources: tuple[Source, ...] = ()
+    facts: tuple[Fact, ...] = ()
 
     @property
     def key(self) -> str:
@@ -105,22 +105,22 @@ class Article:
     id: str
     lang: str
     title: str
-    topics: Tuple[str, ...]
-    sources: Tuple[Source, ...]
+    topics: tuple[str, ...]
+    sources: tuple[Source, ...]
     reviewed: dt.date
-    related: Tuple[str, ...]
-    questions: Tuple[str, ...]
-    sections: Tuple[Section, ...]
+    related: tuple[str, ...]
+    questions: tuple[str, ...]
+    sections: tuple[Section, ...]
     path: Path
     # Line of each front-matter field, so cross-file checks can point at the right line.
-    field_lines: Dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+    field_lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def key(self) -> str:
         return f"{self.lang}/{self.id}"
 
     @property
-    def facts(self) -> Tuple[Fact, ...]:
+    def facts(self) -> tuple[Fact, ...]:
         return tuple(f for s in self.sections for f in s.facts)
 
 
@@ -128,18 +128,18 @@ class Article:
 class Corpus:
     """Every article that parsed, and every issue found on the way."""
 
-    articles: List[Article] = field(default_factory=list)
-    issues: List[Issue] = field(default_factory=list)
+    articles: list[Article] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
 
     @property
-    def errors(self) -> List[Issue]:
+    def errors(self) -> list[Issue]:
         return [i for i in self.issues if i.level == "error"]
 
     @property
-    def warnings(self) -> List[Issue]:
+    def warnings(self) -> list[Issue]:
         return [i for i in self.issues if i.level == "warning"]
 
-    def get(self, article_id: str, lang: str) -> Optional[Article]:
+    def get(self, article_id: str, lang: str) -> Article | None:
         for article in self.articles:
             if article.id == article_id and article.lang == lang:
                 return article
@@ -262,7 +262,7 @@ ADVISOR = re.compile(
     re.IGNORECASE)
 
 
-def split_sentences(text: str) -> List[str]:
+def split_sentences(text: str) -> list[str]:
     """Split a paragraph into sentences, so answers can be cut at a clean boundary."""
     return [s.strip() for s in SENTENCE_END.split(text.strip()) if s.strip()]
 
@@ -271,7 +271,7 @@ def split_sentences(text: str) -> List[str]:
 _RAW_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[A-ZÀ-ÖØ-Ý0-9«\"(*{])")
 
 
-def _sentence_spans(text: str) -> List[Tuple[int, int]]:
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
     spans, start = [], 0
     for match in _RAW_SENTENCE_END.finditer(text):
         spans.append((start, match.start()))
@@ -280,18 +280,21 @@ def _sentence_spans(text: str) -> List[Tuple[int, int]]:
     return [(a, b) for a, b in spans if text[a:b].strip()]
 
 
-def volatile_figures(sentence: str) -> List[str]:
+def volatile_figures(sentence: str) -> list[str]:
     """The volatile figures of one sentence (markers ignored), e.g. ["150 000 yuans"]."""
     return [m.group(0).strip() for m in _volatile_matches(sentence)]
 
 
-def _volatile_matches(sentence: str) -> List[re.Match]:
+def _volatile_matches(sentence: str) -> list[re.Match]:
     blank = lambda m: " " * len(m.group(0))  # noqa: E731 (keep offsets)
     scan = MARKER.sub(blank, sentence)
     scan = NOT_FIGURES.sub(blank, scan)
     found = []
     for match in VOLATILE.finditer(scan):
-        number = re.search(r"\d[\d \u00a0\u202f.,]*", match.group(0)).group(0).strip(" .,\u00a0")
+        digits = re.search(r"\d[\d \u00a0\u202f.,]*", match.group(0))
+        if digits is None:  # VOLATILE matches contain a digit; kept for the type checker
+            continue
+        number = digits.group(0).strip(" .,\u00a0")
         if re.fullmatch(r"(?:1[89]|20)\d\d", number):
             continue  # a year: "en 2019 ", "2019 users" is "In 2019 users …"
         if REFERENCE_BEFORE.search(scan[max(0, match.start() - 15):match.start()]):
@@ -300,27 +303,27 @@ def _volatile_matches(sentence: str) -> List[re.Match]:
     return found
 
 
-def knowledge_files(knowledge_dir: Path) -> List[Path]:
+def knowledge_files(knowledge_dir: Path) -> list[Path]:
     """The article files: every `*.md` under the language folders, README excluded."""
     return sorted(p for p in knowledge_dir.glob("*/*.md") if p.is_file())
 
 
-def oldest_facts(articles: Sequence["Article"]) -> List[Tuple["Fact", "Article"]]:
+def oldest_facts(articles: Sequence[Article]) -> list[tuple[Fact, Article]]:
     """Every dated figure with its article, oldest first: what advisors should re-check
     (`bot stats` and the console's knowledge page list them)."""
     return sorted(((fact, article) for article in articles for fact in article.facts),
                   key=lambda fa: (fa[0].date, fa[1].lang, fa[1].id, fa[0].line))
 
 
-def oldest_fact_per_article(articles: Sequence["Article"]) -> List[Tuple["Fact", "Article"]]:
+def oldest_fact_per_article(articles: Sequence[Article]) -> list[tuple[Fact, Article]]:
     """The oldest dated figure of each article (and language), oldest first."""
-    first: Dict[Tuple[str, str], Tuple["Fact", "Article"]] = {}
+    first: dict[tuple[str, str], tuple[Fact, Article]] = {}
     for fact, article in oldest_facts(articles):
         first.setdefault((article.id, article.lang), (fact, article))
     return list(first.values())
 
 
-def load_corpus(knowledge_dir: Path, today: Optional[dt.date] = None,
+def load_corpus(knowledge_dir: Path, today: dt.date | None = None,
                 stale_after_months: int = 12,
                 fact_max_age_months: int = DEFAULT_FACT_MAX_AGE_MONTHS) -> Corpus:
     """Parse and check every article; cross-file checks run after each file parsed."""
@@ -346,10 +349,10 @@ def load_corpus(knowledge_dir: Path, today: Optional[dt.date] = None,
 Report = Callable[..., None]
 
 
-def parse_article(path: Path, today: Optional[dt.date] = None
-                  ) -> Tuple[Optional[Article], List[Issue]]:
+def parse_article(path: Path, today: dt.date | None = None
+                  ) -> tuple[Article | None, list[Issue]]:
     """Parse one file; returns the article (None when it has errors) and the issues found."""
-    issues: List[Issue] = []
+    issues: list[Issue] = []
     today = today or dt.date.today()
 
     def report(line: int, code: str, message: str, fix: str, level: str = "error") -> None:
@@ -478,7 +481,7 @@ def parse_article(path: Path, today: Optional[dt.date] = None
     return article, issues
 
 
-def _entry_lines(lines: Sequence[str], field_index: int, end: int) -> List[int]:
+def _entry_lines(lines: Sequence[str], field_index: int, end: int) -> list[int]:
     """Line numbers of the `- ` entries of a front-matter list starting at `field_index`."""
     found = []
     for i in range(field_index + 1, end):
@@ -490,7 +493,7 @@ def _entry_lines(lines: Sequence[str], field_index: int, end: int) -> List[int]:
     return found
 
 
-def _suggest_id(title: str, taken: Set[str]) -> str:
+def _suggest_id(title: str, taken: set[str]) -> str:
     """A source id to suggest: the publisher in brackets at the end of the title when there is
     one ("… (Cifnews)" → "cifnews"), else its first words; never one already taken."""
     ascii_title = fold(title)
@@ -507,14 +510,14 @@ def _suggest_id(title: str, taken: Set[str]) -> str:
     return candidate
 
 
-def _parse_sources(value: object, line: int, entry_lines: List[int],
-                   report: Report) -> List[Source]:
+def _parse_sources(value: object, line: int, entry_lines: list[int],
+                   report: Report) -> list[Source]:
     if not isinstance(value, list) or not value:
         report(line, "sources-invalid", "sources must be a non-empty list",
                "add at least one source with id, title, url and date (see knowledge/README.md)")
         return []
-    sources: List[Source] = []
-    seen: Dict[str, int] = {}
+    sources: list[Source] = []
+    seen: dict[str, int] = {}
     taken = {str(e.get("id")) for e in value if isinstance(e, dict) and e.get("id")}
     for number, entry in enumerate(value):
         at = entry_lines[number] if number < len(entry_lines) else line
@@ -550,7 +553,7 @@ def _parse_sources(value: object, line: int, entry_lines: List[int],
 class _Paragraph:
     """The lines of a section joined with spaces, remembering which line each character is on."""
 
-    def __init__(self, numbered: Sequence[Tuple[int, str]]):
+    def __init__(self, numbered: Sequence[tuple[int, str]]):
         parts, self._starts, self._lines, offset = [], [], [], 0
         for number, line in numbered:
             part = line.strip()
@@ -569,13 +572,13 @@ class _Paragraph:
 
 
 def _parse_sections(lines: Sequence[str], start: int, article_id: str, lang: str,
-                    sources: Dict[str, Source], today: dt.date,
-                    report: Report) -> List[Section]:
+                    sources: dict[str, Source], today: dt.date,
+                    report: Report) -> list[Section]:
     """Split the body at `## ` headings; text before the first heading is not allowed."""
-    sections: List[Section] = []
-    heading: Optional[str] = None
+    sections: list[Section] = []
+    heading: str | None = None
     heading_line = 0
-    body: List[Tuple[int, str]] = []
+    body: list[tuple[int, str]] = []
 
     def close() -> None:
         if heading is None:
@@ -607,15 +610,15 @@ def _parse_sections(lines: Sequence[str], start: int, article_id: str, lang: str
     return sections
 
 
-def _parse_section(heading: str, heading_line: int, body: List[Tuple[int, str]],
-                   article_id: str, lang: str, position: int, sources: Dict[str, Source],
-                   today: dt.date, report: Report) -> Optional[Section]:
+def _parse_section(heading: str, heading_line: int, body: list[tuple[int, str]],
+                   article_id: str, lang: str, position: int, sources: dict[str, Source],
+                   today: dt.date, report: Report) -> Section | None:
     content = [(n, line) for n, line in body if line.strip()]
     if not content:
         report(heading_line, "section-empty", f"the section '{heading}' is empty",
                "write a paragraph of 2 to 5 sentences under the heading, or remove it")
         return None
-    cited: List[Source] = []
+    cited: list[Source] = []
     ok = True
     sources_fix = "end the section with a line `Sources : <id>, …` naming ids of the front matter"
     last_number, last_line = content[-1]
@@ -659,7 +662,7 @@ def _parse_section(heading: str, heading_line: int, body: List[Tuple[int, str]],
     paragraph = _Paragraph(content)
     raw = paragraph.text
     # Markers: each must be a date or {fixed}; braces that are not a marker are mistakes.
-    markers: Dict[int, Tuple[str, Optional[dt.date]]] = {}  # start offset -> (label, date)
+    markers: dict[int, tuple[str, dt.date | None]] = {}  # start offset -> (label, date)
     for m in MARKER.finditer(raw):
         label = m.group(1).strip()
         if label.lower() == FIXED_MARKER:
@@ -687,15 +690,15 @@ def _parse_section(heading: str, heading_line: int, body: List[Tuple[int, str]],
                    f"a stray '{brace}' is left in the text of section '{heading}'", MARKER_FIX)
             ok = False
 
-    rendered: List[str] = []
-    facts: List[Fact] = []
+    rendered: list[str] = []
+    facts: list[Fact] = []
     for a, b in _sentence_spans(raw):
         sentence = raw[a:b]
         in_sentence = [(a + m.start(), markers.get(a + m.start(), ("", None)))
                        for m in MARKER.finditer(sentence)]
         text = _render(sentence)
         rendered.append(text)
-        seen_dates: Set[dt.date] = set()
+        seen_dates: set[dt.date] = set()
         for offset, (label, date) in in_sentence:
             if date is not None and date not in seen_dates:
                 seen_dates.add(date)
@@ -746,7 +749,7 @@ def _parse_section(heading: str, heading_line: int, body: List[Tuple[int, str]],
 
 def _stray_offset(raw: str, brace: str) -> int:
     """Offset of the first brace that is not part of a well-formed `{…}` marker."""
-    covered = set()
+    covered: set[int] = set()
     for m in MARKER.finditer(raw):
         covered.update(range(m.start(), m.end()))
     for offset, char in enumerate(raw):
@@ -755,7 +758,7 @@ def _stray_offset(raw: str, brace: str) -> int:
     return 0
 
 
-def _marker_date(label: str) -> Optional[dt.date]:
+def _marker_date(label: str) -> dt.date | None:
     """The date of `{2021}`, `{2021-06}` or `{2021-06-10}` (first day when partial)."""
     match = DATE_MARKER.match(label)
     if match is None:
@@ -788,7 +791,7 @@ def _render(sentence: str) -> str:
     return re.sub(r"  +", " ", text).strip()
 
 
-def _article_checks(sections: List[Section], lang: str, sources: List[Source],
+def _article_checks(sections: list[Section], lang: str, sources: list[Source],
                     sources_line: int, report: Report) -> None:
     """Checks over one article's parsed sections."""
     advised = [s for s in sections if ADVISOR.search(s.text)]
@@ -807,13 +810,13 @@ def _article_checks(sections: List[Section], lang: str, sources: List[Source],
                    level="warning")
 
 
-def _cross_checks(articles: List[Article], today: dt.date, stale_after_months: int,
+def _cross_checks(articles: list[Article], today: dt.date, stale_after_months: int,
                   fact_max_age_months: int = DEFAULT_FACT_MAX_AGE_MONTHS,
-                  file_ids: Iterable[str] = ()) -> List[Issue]:
+                  file_ids: Iterable[str] = ()) -> list[Issue]:
     """Checks that need the whole corpus: duplicates, FR/EN pairs, links, stale reviews and
     stale facts, paragraphs copied between articles."""
-    issues: List[Issue] = []
-    seen: Dict[Tuple[str, str], Article] = {}
+    issues: list[Issue] = []
+    seen: dict[tuple[str, str], Article] = {}
     for article in articles:
         key = (article.id, article.lang)
         if key in seen:
@@ -870,7 +873,7 @@ def _months_between(earlier: dt.date, later: dt.date) -> int:
     return (later.year - earlier.year) * 12 + later.month - earlier.month
 
 
-def _pair_checks(fr: Article, en: Article) -> List[Issue]:
+def _pair_checks(fr: Article, en: Article) -> list[Issue]:
     """The FR and EN versions of an article have the same sections and the same sources."""
     issues = []
     if len(fr.sections) != len(en.sections):
@@ -888,32 +891,32 @@ def _pair_checks(fr: Article, en: Article) -> List[Issue]:
     return issues
 
 
-def _shingles(text: str) -> Tuple[str, Set[Tuple[str, ...]]]:
+def _shingles(text: str) -> tuple[str, set[tuple[str, ...]]]:
     words = re.findall(r"\w+", KB_LINK.sub(r"\1", text).lower())
     normal = " ".join(words)
     return normal, {tuple(words[i:i + SHINGLE_WORDS])
                     for i in range(len(words) - SHINGLE_WORDS + 1)}
 
 
-def _duplicate_paragraphs(articles: Iterable[Article]) -> List[Issue]:
+def _duplicate_paragraphs(articles: Iterable[Article]) -> list[Issue]:
     """A section that repeats another section of the same language (identical once whitespace
     and case are normalised, or sharing ≥ 80% of the word 5-grams of the shorter one) is an
     error on the later file, naming the earlier one."""
-    issues: List[Issue] = []
-    by_lang: Dict[str, List[Tuple[Article, Section]]] = {}
+    issues: list[Issue] = []
+    by_lang: dict[str, list[tuple[Article, Section]]] = {}
     for article in articles:
         for section in article.sections:
             by_lang.setdefault(article.lang, []).append((article, section))
     for entries in by_lang.values():
-        postings: Dict[Tuple[str, ...], List[int]] = {}
-        normals: Dict[str, int] = {}
-        shingle_sets: List[Set[Tuple[str, ...]]] = []
+        postings: dict[tuple[str, ...], list[int]] = {}
+        normals: dict[str, int] = {}
+        shingle_sets: list[set[tuple[str, ...]]] = []
         for number, (article, section) in enumerate(entries):
             normal, shingles = _shingles(section.text)
             shingle_sets.append(shingles)
-            twin: Optional[int] = normals.get(normal)
+            twin: int | None = normals.get(normal)
             if twin is None and shingles:
-                shared: Dict[int, int] = {}
+                shared: dict[int, int] = {}
                 for shingle in shingles:
                     for other in postings.get(shingle, ()):
                         shared[other] = shared.get(other, 0) + 1

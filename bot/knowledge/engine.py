@@ -16,9 +16,9 @@ import logging
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -32,7 +32,7 @@ from bot.settings import LANGUAGES, GateModel, RetrievalTuning, Settings
 log = logging.getLogger(__name__)
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     """What the engine decided; the action maps each to a domain response."""
 
     ANSWER = "answer"
@@ -54,7 +54,7 @@ class Candidate:
     score: float
     dense: float
     lexical: float
-    found_by: List[str] = field(default_factory=list)
+    found_by: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -64,9 +64,9 @@ class Answer:
     title: str
     heading: str
     text: str
-    sources: List[Source]  # the sources of the section shown, not of the whole article
+    sources: list[Source]  # the sources of the section shown, not of the whole article
     other_language: bool
-    related: List[Tuple[str, str]]
+    related: list[tuple[str, str]]
     reviewed: str
     orientation: bool = False  # a "where do I start" article: offer the readiness check too
 
@@ -76,10 +76,10 @@ class SearchResult:
     status: Status
     language: str
     confidence: float
-    candidates: List[Candidate]
-    answer: Optional[Answer] = None
-    timings: Dict[str, float] = field(default_factory=dict)
-    options: List[Tuple[str, str]] = field(default_factory=list)  # (id, title) to clarify
+    candidates: list[Candidate]
+    answer: Answer | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    options: list[tuple[str, str]] = field(default_factory=list)  # (id, title) to clarify
     read_as_follow_up: bool = False
 
 
@@ -108,7 +108,7 @@ class Scored:
     lexical: np.ndarray
     order: np.ndarray
     probability: float
-    features: Dict[str, float]
+    features: dict[str, float]
 
 
 def choose_article_payload(article_id: str) -> str:
@@ -118,17 +118,17 @@ def choose_article_payload(article_id: str) -> str:
 
 def lexical_score(bm25: np.ndarray, coverage: np.ndarray, saturation: float) -> np.ndarray:
     """(1 - exp(-bm25 / saturation)) * coverage: in [0, 1), comparable with a cosine."""
-    return (1.0 - np.exp(-bm25 / saturation)) * coverage
+    return np.asarray((1.0 - np.exp(-bm25 / saturation)) * coverage, dtype=np.float32)
 
 
-def mode_weights(mode: str, tuning: RetrievalTuning, lang: str) -> Tuple[float, float]:
+def mode_weights(mode: str, tuning: RetrievalTuning, lang: str) -> tuple[float, float]:
     """(dense, lexical) weights; single-retriever modes measure what each retriever brings."""
     return {"dense": (1.0, 0.0), "lexical": (0.0, 1.0)}.get(
         mode, (tuning.dense_weight[lang], tuning.lexical_weight[lang]))
 
 
 def gate_features(fused: np.ndarray, dense: np.ndarray, lexical: np.ndarray,
-                  signals: Signals, lang: str) -> Dict[str, float]:
+                  signals: Signals, lang: str) -> dict[str, float]:
     """The evidence the gate weighs, from per-article scores (see the module docstring)."""
     order = np.argsort(-fused)[:2]
     top = float(fused[order[0]]) if len(order) else 0.0
@@ -152,7 +152,7 @@ def gate_features(fused: np.ndarray, dense: np.ndarray, lexical: np.ndarray,
     }
 
 
-def gate_probability(gate: GateModel, features: Dict[str, float]) -> float:
+def gate_probability(gate: GateModel, features: dict[str, float]) -> float:
     """Logistic model: probability that the top article is a right answer."""
     x = np.array([features[name] for name in gate.features], dtype=np.float64)
     z = float(np.dot((x - gate.mean) / gate.scale, gate.coef) + gate.intercept)
@@ -163,7 +163,7 @@ class KnowledgeIndex:
     """One loaded, immutable index build. A reload creates a new object; searches in flight
     keep using the one they started with."""
 
-    def __init__(self, path: Path, settings: Settings, embedder: Optional[Embedder] = None):
+    def __init__(self, path: Path, settings: Settings, embedder: Embedder | None = None):
         stored = store.load(path, settings.model_name)
         self.path, self.meta = path, stored.meta
         self.bm25, self.vectors = stored.bm25, stored.vectors
@@ -177,7 +177,7 @@ class KnowledgeIndex:
         record_article = np.array([self._id_position[a["id"]] for a in articles], np.int64)
         self.key_article = record_article[stored.key_record]
         # Key positions of each article's sections, to pick the answer without a full scan.
-        by_record: Dict[int, List[int]] = {}
+        by_record: dict[int, list[int]] = {}
         for position in np.flatnonzero(self.key_section >= 0).tolist():
             by_record.setdefault(int(stored.key_record[position]), []).append(position)
         self.section_keys = {(articles[r]["id"], articles[r]["lang"]): np.array(v, np.int64)
@@ -190,13 +190,13 @@ class KnowledgeIndex:
         return article["title"] if article else article_id
 
     # -- signals --------------------------------------------------------------------------------
-    def content_terms(self, query: str, lang: str, tuning: RetrievalTuning) -> List[str]:
+    def content_terms(self, query: str, lang: str, tuning: RetrievalTuning) -> list[str]:
         """Content words of a message; thanks, "ok" and emoji count for nothing."""
         chitchat = set(tuning.chitchat.get(lang, ())) | set(tuning.chitchat.get("all", ()))
         return [t for t in lemmas([query], lang)[0] if t not in chitchat]
 
     def signals(self, query: str, lang: str, tuning: RetrievalTuning, depth: int = 200,
-                dense: bool = True, timings: Optional[Dict[str, float]] = None) -> Signals:
+                dense: bool = True, timings: dict[str, float] | None = None) -> Signals:
         """Dense cosine, raw BM25 and query coverage of every key (dense 0 beyond `depth`)."""
         timings = {} if timings is None else timings
         terms = self.content_terms(query, lang, tuning)
@@ -241,7 +241,7 @@ class KnowledgeIndex:
 
     # -- decision ---------------------------------------------------------------------------
     def decide(self, alone: Signals, lang: str, tuning: RetrievalTuning, mode: str = "hybrid",
-               with_topic: Optional[Callable[[], Signals]] = None) -> SearchResult:
+               with_topic: Callable[[], Signals] | None = None) -> SearchResult:
         """Answer, clarify or decline from signals (evaluation replays it with many tunings).
 
         `with_topic` gives the same message read with the previous topic's title; it is used
@@ -271,7 +271,7 @@ class KnowledgeIndex:
                             self._answer(top.article_id, lang, scored.fused_keys, tuning),
                             read_as_follow_up=follow_up)
 
-    def _candidates(self, scored: Scored, top_k: int, mode: str) -> List[Candidate]:
+    def _candidates(self, scored: Scored, top_k: int, mode: str) -> list[Candidate]:
         dense_top = set(np.argsort(-scored.dense)[:top_k].tolist()) if mode != "lexical" else set()
         lexical_top = set(np.argsort(-scored.lexical)[:top_k].tolist()) \
             if mode != "dense" else set()
@@ -297,14 +297,14 @@ class KnowledgeIndex:
     def _answer(self, article_id: str, lang: str, fused_keys: np.ndarray,
                 tuning: RetrievalTuning) -> Answer:
         """The best-matching section of the article, in the user's language when it exists."""
-        article = self.articles.get((article_id, lang))
-        other_language = article is None
-        if other_language:
-            article = self.articles[(article_id, "en" if lang == "fr" else "fr")]
+        found = self.articles.get((article_id, lang))
+        other_language = found is None
+        article = found if found is not None else \
+            self.articles[(article_id, "en" if lang == "fr" else "fr")]
         best = self._best_section_key(article_id, article["lang"], fused_keys)
         section = article["sections"][int(self.key_section[best])]
         related = [(rid, self.title(rid, lang)) for rid in article["related"]
-                   if any((rid, l) in self.articles for l in LANGUAGES)][:3]
+                   if any((rid, code) in self.articles for code in LANGUAGES)][:3]
         sources = section.get("sources") or article["sources"]
         return Answer(
             article_id=article_id, lang=article["lang"], title=article["title"],
@@ -315,12 +315,12 @@ class KnowledgeIndex:
 
     # -- one question -------------------------------------------------------------------------
     def search(self, query: str, lang: str, tuning: RetrievalTuning, mode: str = "hybrid",
-               previous_article: Optional[str] = None, only_article: Optional[str] = None,
+               previous_article: str | None = None, only_article: str | None = None,
                depth: int = 200) -> SearchResult:
         """Rank articles for `query`, decide, and pick the section to show."""
         started = time.perf_counter()
         lang = lang if lang in tuning.dense_weight else "fr"
-        timings: Dict[str, float] = {}
+        timings: dict[str, float] = {}
         use_dense = mode != "lexical"
         if only_article:  # a clarification or related-article button
             if only_article not in self._id_position:
@@ -333,7 +333,7 @@ class KnowledgeIndex:
         else:
             alone = self.signals(query, lang, tuning, depth, use_dense, timings)
             with_topic = None
-            if previous_article in self._id_position:
+            if previous_article is not None and previous_article in self._id_position:
                 topic = self.title(previous_article, lang)
                 with_topic = lambda: self.signals(  # noqa: E731 (computed only when needed)
                     f"{query} {topic}", lang, tuning, depth, use_dense, timings)
@@ -347,7 +347,7 @@ def trim_at_sentence(text: str, limit: int = MAX_ANSWER_CHARS) -> str:
     """Cut a long text at the last sentence that fits, never mid-sentence."""
     if len(text) <= limit:
         return text
-    kept: List[str] = []
+    kept: list[str] = []
     for sentence in split_sentences(text):
         if len(" ".join(kept + [sentence])) > limit:
             break
@@ -363,17 +363,17 @@ class KnowledgeBase:
     the previous index keeps serving.
     """
 
-    def __init__(self, settings: Optional[Settings] = None, check_interval: float = 1.0):
+    def __init__(self, settings: Settings | None = None, check_interval: float = 1.0):
         self.settings = settings or Settings.from_env()
         self.check_interval = check_interval
-        self._index: Optional[KnowledgeIndex] = None
-        self._tuning: Optional[RetrievalTuning] = None
+        self._index: KnowledgeIndex | None = None
+        self._tuning: RetrievalTuning | None = None
         self._checked_at = 0.0
         self._lock = threading.Lock()
         self._embedder = Embedder(self.settings.model_name,
                                   threads=self.settings.query_threads)
-        self.last_error: Optional[str] = None
-        self._failed_target: Optional[Path] = None
+        self.last_error: str | None = None
+        self._failed_target: Path | None = None
 
     @property
     def tuning(self) -> RetrievalTuning:
@@ -410,8 +410,8 @@ class KnowledgeBase:
             return fresh
 
     def search(self, query: str, lang: str, mode: str = "hybrid",
-               previous_article: Optional[str] = None,
-               only_article: Optional[str] = None) -> SearchResult:
+               previous_article: str | None = None,
+               only_article: str | None = None) -> SearchResult:
         return self.index().search(query, lang, self.tuning, mode=mode,
                                    previous_article=previous_article, only_article=only_article)
 
@@ -421,7 +421,7 @@ class KnowledgeBase:
         self.search("Tmall Global", "en")
 
 
-_SHARED: Optional[KnowledgeBase] = None
+_SHARED: KnowledgeBase | None = None
 _SHARED_LOCK = threading.Lock()
 
 

@@ -21,9 +21,9 @@ import hashlib
 import statistics
 import time
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import yaml
@@ -61,10 +61,10 @@ DECLINE_CALIBRATION = 0.965
 class GoldQuestion:
     text: str
     lang: str
-    expect: Tuple[str, ...]
-    sections: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
-    previous: Optional[str] = None
-    group: Optional[str] = None
+    expect: tuple[str, ...]
+    sections: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    previous: str | None = None
+    group: str | None = None
 
     @property
     def in_scope(self) -> bool:
@@ -77,7 +77,7 @@ class GoldQuestion:
         return "test" if int(digest[:8], 16) % 100 < TEST_SHARE else "dev"
 
 
-def load_gold(path: Path) -> List[GoldQuestion]:
+def load_gold(path: Path) -> list[GoldQuestion]:
     items = yaml.safe_load(path.read_text(encoding="utf-8"))
     return [GoldQuestion(i["q"], i["lang"], tuple(i.get("expect") or ()),
                          {k: tuple(v) for k, v in (i.get("sections") or {}).items()},
@@ -90,17 +90,17 @@ def load_gold(path: Path) -> List[GoldQuestion]:
 class Prepared:
     question: GoldQuestion
     alone: Signals
-    with_topic: Optional[Signals]
+    with_topic: Signals | None
 
 
 def prepare(index: KnowledgeIndex, tuning: RetrievalTuning,
-            gold: Sequence[GoldQuestion]) -> List[Prepared]:
+            gold: Sequence[GoldQuestion]) -> list[Prepared]:
     """Retriever signals of every question (and of its follow-up reading), at full depth."""
     out = []
     for q in gold:
         alone = index.signals(q.text, q.lang, tuning, depth=index.size)
         with_topic = None
-        if q.previous in index.article_ids and alone.terms:
+        if q.previous is not None and q.previous in index.article_ids and alone.terms:
             with_topic = index.signals(f"{q.text} {index.title(q.previous, q.lang)}", q.lang,
                                        tuning, depth=index.size)
         out.append(Prepared(q, alone, with_topic))
@@ -109,8 +109,9 @@ def prepare(index: KnowledgeIndex, tuning: RetrievalTuning,
 
 def decide(index: KnowledgeIndex, item: Prepared, tuning: RetrievalTuning,
            mode: str) -> SearchResult:
-    with_topic = (lambda: item.with_topic) if item.with_topic is not None else None
-    return index.decide(item.alone, item.question.lang, tuning, mode, with_topic)
+    topic = item.with_topic
+    return index.decide(item.alone, item.question.lang, tuning, mode,
+                        (lambda: topic) if topic is not None else None)
 
 
 # -- outcomes and metrics --------------------------------------------------------------------
@@ -118,10 +119,10 @@ def decide(index: KnowledgeIndex, item: Prepared, tuning: RetrievalTuning,
 class Outcome:
     question: GoldQuestion
     status: str
-    ranking: List[str]
-    article: Optional[str] = None
-    heading: Optional[str] = None
-    options: Tuple[str, ...] = ()
+    ranking: list[str]
+    article: str | None = None
+    heading: str | None = None
+    options: tuple[str, ...] = ()
 
     @property
     def right_article(self) -> bool:
@@ -132,7 +133,7 @@ class Outcome:
         """The right article, and a section labelled as answering (when labels exist)."""
         if not self.right_article:
             return False
-        labelled = self.question.sections.get(self.article)
+        labelled = self.question.sections.get(self.article or "")
         return not labelled or self.heading in labelled
 
 
@@ -158,11 +159,11 @@ class Metrics:
     declined: float = 0.0
     clarified: float = 0.0
     wrong: float = 0.0
-    consistency: Optional[float] = None
+    consistency: float | None = None
     groups: int = 0
-    multi_turn: Optional[float] = None
+    multi_turn: float | None = None
     multi_turn_items: int = 0
-    latency_ms: Dict[str, float] = field(default_factory=dict)
+    latency_ms: dict[str, float] = field(default_factory=dict)
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -188,15 +189,15 @@ def metrics(outcomes: Sequence[Outcome]) -> Metrics:
     m.clarified = share(inside, lambda o: o.status == CLARIFY)
     m.wrong = share(inside, lambda o: o.status == ANSWER and not o.right_article)
     m.declined = share(outside, lambda o: o.status == NO_ANSWER)
-    groups: Dict[str, List[Outcome]] = defaultdict(list)
+    groups: dict[str, list[Outcome]] = defaultdict(list)
     for o in inside:
         if o.question.group:
             groups[o.question.group].append(o)
     full = [g for g in groups.values() if len(g) >= 2]
     m.groups = len(full)
     if full:
-        m.consistency = share(full, lambda g: all(o.status == ANSWER for o in g)
-                              and len({o.article for o in g}) == 1)
+        m.consistency = sum(all(o.status == ANSWER for o in g)
+                            and len({o.article for o in g}) == 1 for g in full) / len(full)
     turns = [o for o in inside if o.question.previous]
     m.multi_turn_items = len(turns)
     if turns:
@@ -204,7 +205,7 @@ def metrics(outcomes: Sequence[Outcome]) -> Metrics:
     return m
 
 
-def by_language(outcomes: Sequence[Outcome]) -> Dict[str, Metrics]:
+def by_language(outcomes: Sequence[Outcome]) -> dict[str, Metrics]:
     return {"fr": metrics([o for o in outcomes if o.question.lang == "fr"]),
             "en": metrics([o for o in outcomes if o.question.lang == "en"]),
             "all": metrics(outcomes)}
@@ -283,7 +284,7 @@ def _gate_threshold(index: KnowledgeIndex, items: Sequence[Prepared], tuning: Re
 
 
 def _decision_value(index: KnowledgeIndex, items: Sequence[Prepared], tuning: RetrievalTuning,
-                    mode: str) -> Tuple[float, float]:
+                    mode: str) -> tuple[float, float]:
     """(right answers + half the clarifications that offer a right article - wrong answers,
     clarification rate), over in-scope questions, with the full serving decision."""
     value, clarified, n = 0.0, 0, 0
@@ -303,7 +304,7 @@ def calibrate(index: KnowledgeIndex, items: Sequence[Prepared],
               base: RetrievalTuning) -> RetrievalTuning:
     """Fit every calibrated value of `bot/retrieval.yml` on `items` (never on the test split)."""
     tuning = base
-    best = None
+    best: tuple[float, float, dict[str, float]] | None = None
     for saturation in (2.0, 4.0, 8.0, 12.0):
         weights, total = {}, 0.0
         for lang in LANGUAGES:
@@ -320,6 +321,7 @@ def calibrate(index: KnowledgeIndex, items: Sequence[Prepared],
             total += value
         if best is None or total > best[0] + 1e-9:
             best = (total, saturation, weights)
+    assert best is not None
     _, saturation, weights = best
     tuning = dataclasses.replace(
         tuning, lexical_saturation=saturation, dense_weight=dict(weights),
@@ -338,19 +340,19 @@ def calibrate(index: KnowledgeIndex, items: Sequence[Prepared],
         _, _, _, threshold, terms = max(choices)
         tuning = dataclasses.replace(tuning, follow_up_threshold=threshold,
                                      follow_up_max_terms=terms)
-    choices = []
+    margins: list[tuple[float, float, float]] = []
     for margin in (0.0, 0.005, 0.01, 0.015, 0.02, 0.03):
         trial = dataclasses.replace(tuning, clarify_margin=margin)
         value, rate = _decision_value(index, items, trial, "hybrid")
         if rate <= TARGETS["clarified_max"] * 0.8:
-            choices.append((value, -margin, margin))
-    tuning = dataclasses.replace(tuning, clarify_margin=max(choices)[2] if choices else 0.0)
+            margins.append((value, -margin, margin))
+    tuning = dataclasses.replace(tuning, clarify_margin=max(margins)[2] if margins else 0.0)
     return tuning
 
 
-def folds(items: Sequence[Prepared], k: int = FOLDS) -> List[List[int]]:
+def folds(items: Sequence[Prepared], k: int = FOLDS) -> list[list[int]]:
     """k folds of positions; paraphrase groups and a question's variants stay together."""
-    out: List[List[int]] = [[] for _ in range(k)]
+    out: list[list[int]] = [[] for _ in range(k)]
     for position, item in enumerate(items):
         key = item.question.group or item.question.text
         out[int(hashlib.sha1(key.encode("utf-8")).hexdigest()[8:16], 16) % k].append(position)
@@ -359,17 +361,17 @@ def folds(items: Sequence[Prepared], k: int = FOLDS) -> List[List[int]]:
 
 @dataclass
 class Report:
-    cross_validated: Dict[str, Dict[str, Metrics]]  # mode -> lang -> metrics (k-fold held out)
-    test: Dict[str, Dict[str, Metrics]]  # mode -> lang -> metrics on the frozen test split
+    cross_validated: dict[str, dict[str, Metrics]]  # mode -> lang -> metrics (k-fold held out)
+    test: dict[str, dict[str, Metrics]]  # mode -> lang -> metrics on the frozen test split
     tuning: RetrievalTuning  # calibrated on all non-test questions
     dev_size: int = 0
     test_size: int = 0
 
 
 def cross_validate(index: KnowledgeIndex, dev: Sequence[Prepared],
-                   base: RetrievalTuning) -> Dict[str, List[Outcome]]:
+                   base: RetrievalTuning) -> dict[str, list[Outcome]]:
     """Held-out outcomes of every dev question, per mode, from k-fold calibration."""
-    outcomes: Dict[str, List[Outcome]] = {mode: [] for mode in MODES}
+    outcomes: dict[str, list[Outcome]] = {mode: [] for mode in MODES}
     for fold in folds(dev):
         held = set(fold)
         tuning = calibrate(index, [i for p, i in enumerate(dev) if p not in held], base)
@@ -402,12 +404,12 @@ def run(kb: KnowledgeBase, gold: Sequence[GoldQuestion], recalibrate: bool) -> R
 
 
 def measure_latency(kb: KnowledgeBase, questions: Sequence[GoldQuestion],
-                    tuning: RetrievalTuning, mode: str) -> Dict[str, Dict[str, float]]:
+                    tuning: RetrievalTuning, mode: str) -> dict[str, dict[str, float]]:
     """p50/p95 of the real search call (query embedding included: the cache is cleared)."""
     index = kb.index()
     index.embedder.clear_cache()
     index.search("warm up", "fr", tuning, mode=mode)
-    times: Dict[str, List[float]] = defaultdict(list)
+    times: dict[str, list[float]] = defaultdict(list)
     for q in questions:
         started = time.perf_counter()
         index.search(q.text, q.lang, tuning, mode=mode, previous_article=q.previous)
@@ -432,11 +434,11 @@ def write_tuning(tuning: RetrievalTuning, path: Path) -> None:
 
 
 # -- report ----------------------------------------------------------------------------------
-def _cell(value: Optional[float]) -> str:
+def _cell(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}"
 
 
-def markdown_table(results: Dict[str, Dict[str, Metrics]], latency: bool) -> str:
+def markdown_table(results: dict[str, dict[str, Metrics]], latency: bool) -> str:
     head = ("| mix | lang | questions | recall@1 | recall@3 | right section | answered | "
             "declined (OOS) | clarified | wrong | consistency | multi-turn |")
     rule = "|---|---|---|---|---|---|---|---|---|---|---|---|"
@@ -487,8 +489,8 @@ def markdown_report(report: Report, command: str, model: str) -> str:
     ])
 
 
-def check_targets(results: Dict[str, Dict[str, Metrics]],
-                  targets: Optional[Dict] = None) -> List[str]:
+def check_targets(results: dict[str, dict[str, Metrics]],
+                  targets: dict | None = None) -> list[str]:
     """The held-out figures of the shipped mix below `targets` (the product's by default;
     FLOORS for the regression gate). Empty when all are met."""
     targets = targets or {**TARGETS, "right_section": {lang: TARGETS["right_section"]

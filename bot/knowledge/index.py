@@ -10,9 +10,9 @@ import hashlib
 import os
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
 
 import numpy as np
 
@@ -24,20 +24,19 @@ from bot.knowledge.vectors import Embedder, EmbeddingCache, VectorIndex
 from bot.settings import Settings
 
 
-
 @dataclass
 class BuildReport:
     status: str  # "built", "unchanged" or "failed"
     fingerprint: str = ""
-    path: Optional[Path] = None
+    path: Path | None = None
     keys: int = 0
     embedded: int = 0
     reused: int = 0
     seconds: float = 0.0
-    errors: List[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
 
 
-def key_records(articles: List[Article]) -> List[Dict]:
+def key_records(articles: list[Article]) -> list[dict]:
     """Every searchable key: each section (with its article title), each section's heading
     alone (headings are phrased as the question the section answers, so a short question
     finds its section even when the paragraph says much else), and each example question."""
@@ -56,7 +55,7 @@ def key_records(articles: List[Article]) -> List[Dict]:
     return records
 
 
-def corpus_fingerprint(knowledge_files: List[Path], model_name: str) -> str:
+def corpus_fingerprint(knowledge_files: list[Path], model_name: str) -> str:
     digest = hashlib.sha256(f"v{FORMAT_VERSION}\0{model_name}".encode())
     for path in knowledge_files:
         digest.update(path.as_posix().encode())
@@ -65,7 +64,7 @@ def corpus_fingerprint(knowledge_files: List[Path], model_name: str) -> str:
 
 
 def build_index(settings: Settings, force: bool = False, progress: bool = False,
-                corpus: Optional[Corpus] = None,
+                corpus: Corpus | None = None,
                 log: Callable[[str], None] = lambda _: None) -> BuildReport:
     """Check the corpus, embed what changed, write a new index folder, switch the pointer."""
     started = time.perf_counter()
@@ -104,7 +103,8 @@ def build_index(settings: Settings, force: bool = False, progress: bool = False,
                 cached[i] = vector
     finally:
         cache.close()
-    vectors = np.vstack(cached).astype(np.float32) if cached else np.zeros((0, 1), np.float32)
+    found = [v for v in cached if v is not None]  # every key has its vector by now
+    vectors = np.vstack(found).astype(np.float32) if found else np.zeros((0, 1), np.float32)
 
     for lang in {r["lang"] for r in records}:
         positions = [i for i, r in enumerate(records) if r["lang"] == lang]
@@ -130,7 +130,7 @@ def build_index(settings: Settings, force: bool = False, progress: bool = False,
                        seconds=time.perf_counter() - started)
 
 
-def _article_record(article: Article) -> Dict:
+def _article_record(article: Article) -> dict:
     return {
         "id": article.id, "lang": article.lang, "title": article.title,
         "topics": list(article.topics), "related": list(article.related),

@@ -15,12 +15,13 @@ import math
 import threading
 import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
 from pathlib import Path
-from typing import Dict, Iterable, List, Sequence, Tuple
 
 import numpy as np
 
-_PIPELINES: Dict[str, object] = {}
+_PIPELINES: dict[str, object] = {}
 _LOCK = threading.Lock()
 
 
@@ -30,7 +31,7 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def _pipeline(lang: str):
+def _pipeline(lang: str) -> Any:
     """Load spaCy once per process: the French model, or a blank English lookup lemmatizer."""
     with _LOCK:
         if lang not in _PIPELINES:
@@ -47,7 +48,7 @@ def _pipeline(lang: str):
         return _PIPELINES[lang]
 
 
-def lemmas(texts: Sequence[str], lang: str) -> List[List[str]]:
+def lemmas(texts: Sequence[str], lang: str) -> list[list[str]]:
     """Folded lemmas of content words (no stop words, punctuation or numbers alone)."""
     nlp = _pipeline(lang)
     result = []
@@ -75,7 +76,7 @@ class BM25:
     FILES = ("lexical.npz", "vocabulary.json")
 
     def __init__(self, documents: Sequence[Sequence[str]], k1: float = 1.4, b: float = 0.6):
-        postings: Dict[str, List[Tuple[int, int]]] = defaultdict(list)
+        postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for doc_id, doc in enumerate(documents):
             for term, count in Counter(doc).items():
                 postings[term].append((doc_id, count))
@@ -89,7 +90,7 @@ class BM25:
         self._setup(vocabulary, offsets, doc_ids, counts, lengths, k1, b)
 
     @classmethod
-    def load(cls, folder: Path, k1: float = 1.4, b: float = 0.6) -> "BM25":
+    def load(cls, folder: Path, k1: float = 1.4, b: float = 0.6) -> BM25:
         """Read the arrays `save` wrote; ValueError if they are missing or inconsistent."""
         with np.load(folder / cls.FILES[0], allow_pickle=False) as arrays:
             offsets, doc_ids = arrays["offsets"], arrays["doc_ids"]
@@ -108,7 +109,7 @@ class BM25:
         (folder / self.FILES[1]).write_text(json.dumps(self._vocabulary, ensure_ascii=False),
                                             "utf-8")
 
-    def _setup(self, vocabulary: List[str], offsets: np.ndarray, doc_ids: np.ndarray,
+    def _setup(self, vocabulary: list[str], offsets: np.ndarray, doc_ids: np.ndarray,
                counts: np.ndarray, lengths: np.ndarray, k1: float, b: float) -> None:
         self.k1, self.b = k1, b
         self.size = len(lengths)
@@ -120,7 +121,7 @@ class BM25:
         self.norm = k1 * (1 - b + b * lengths / max(self.avg_length, 1e-9))
         frequencies = np.diff(offsets).astype(np.float64)
         self.idf = np.log(1 + (self.size - frequencies + 0.5) / (frequencies + 0.5))
-        self._by_initial: Dict[str, List[str]] = defaultdict(list)
+        self._by_initial: dict[str, list[str]] = defaultdict(list)
         for term in self._vocabulary:
             self._by_initial[term[0]].append(term)
 
@@ -136,7 +137,7 @@ class BM25:
     def knows(self, term: str) -> bool:
         return term in self._term_ids
 
-    def postings(self, term: str) -> Tuple[np.ndarray, np.ndarray]:
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """Key ids containing the term and how often (empty arrays for an unknown term)."""
         i = self._term_ids.get(term)
         if i is None:
@@ -144,7 +145,7 @@ class BM25:
         start, end = self._offsets[i], self._offsets[i + 1]
         return self._doc_ids[start:end], self._counts[start:end]
 
-    def correct(self, terms: Iterable[str]) -> List[str]:
+    def correct(self, terms: Iterable[str]) -> list[str]:
         """Replace unknown words of 5+ letters by the closest known word, if one is close."""
         corrected = []
         for term in terms:
@@ -156,7 +157,7 @@ class BM25:
             corrected.append(close[0] if close else term)
         return corrected
 
-    def scores(self, terms: Sequence[str]) -> Tuple[np.ndarray, np.ndarray]:
+    def scores(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """BM25 score of every key, and the IDF-weighted share of the query each key covers.
 
         Coverage keeps one shared common word ("temps" in "Quel temps fera-t-il ?" and in

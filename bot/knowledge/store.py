@@ -14,7 +14,6 @@ import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional
 
 import numpy as np
 
@@ -36,27 +35,28 @@ class StoredIndex:
     """One build as read from disk and checked for consistency."""
 
     path: Path
-    meta: Dict
-    articles: List[Dict]
+    meta: dict
+    articles: list[dict]
     key_record: np.ndarray  # per key: its article record in `articles`
     key_section: np.ndarray  # per key: its section position, -1 for an example question
     bm25: BM25
     vectors: VectorIndex
 
 
-def current_path(index_dir: Path) -> Optional[Path]:
+def current_path(index_dir: Path) -> Path | None:
     pointer = index_dir / POINTER
     if not pointer.exists():
         return None
     return index_dir / pointer.read_text(encoding="utf-8").strip()
 
 
-def read_meta(path: Path) -> Dict:
-    return json.loads((path / "meta.json").read_text(encoding="utf-8"))
+def read_meta(path: Path) -> dict:
+    meta: dict = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+    return meta
 
 
-def write_index_files(folder: Path, records: List[Dict], article_records: List[Dict],
-                      index: VectorIndex, meta: Dict, bm25: Optional[BM25] = None) -> None:
+def write_index_files(folder: Path, records: list[dict], article_records: list[dict],
+                      index: VectorIndex, meta: dict, bm25: BM25 | None = None) -> None:
     """Write one index build: vectors, where each key points, BM25 postings, articles, meta.
 
     Key texts and lemma lists are not kept: serving needs only where each key points (two
@@ -73,7 +73,7 @@ def write_index_files(folder: Path, records: List[Dict], article_records: List[D
                                           "utf-8")
     meta = {"format": FORMAT_VERSION, **meta, "index_type": index.kind, "keys": len(records),
             "articles": len(article_records),
-            "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+            "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     (folder / "meta.json").write_text(json.dumps(meta, indent=2), "utf-8")
 
 

@@ -15,14 +15,15 @@ import hashlib
 import sqlite3
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Dict, List, Protocol, Sequence, Tuple
+from typing import Any, Protocol
 
 import numpy as np
 
 from bot.settings import E5_MODEL, MINILM_MODEL
 
-_MODELS: Dict[str, "Encoder"] = {}
+_MODELS: dict[str, Encoder] = {}
 _MODELS_LOCK = threading.Lock()
 
 
@@ -71,7 +72,7 @@ class SentenceTransformerEncoder:
             import torch
 
             torch.set_num_threads(threads)
-        self.dimension = int(self._model.get_sentence_embedding_dimension())
+        self.dimension = int(self._model.get_sentence_embedding_dimension() or 0)
 
     def passages(self, texts: Sequence[str], batch_size: int = 32,
                  progress: bool = False) -> np.ndarray:
@@ -118,7 +119,7 @@ class Embedder:
         Serving processes set it (Settings.query_threads); builds keep the default."""
         self.model_name = model_name
         self.threads = threads
-        self._cache: "OrderedDict[str, np.ndarray]" = OrderedDict()
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
@@ -164,9 +165,9 @@ class EmbeddingCache:
         self.db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB)")
 
     def _key(self, text: str) -> str:
-        return hashlib.sha256(f"{self.model_name}\0{text}".encode("utf-8")).hexdigest()
+        return hashlib.sha256(f"{self.model_name}\0{text}".encode()).hexdigest()
 
-    def get_many(self, texts: Sequence[str]) -> List[np.ndarray | None]:
+    def get_many(self, texts: Sequence[str]) -> list[np.ndarray | None]:
         found = []
         for text in texts:
             row = self.db.execute("SELECT vec FROM vectors WHERE key = ?",
@@ -190,12 +191,12 @@ class VectorIndex:
     FLAT = "flat"
     HNSW = "hnsw"
 
-    def __init__(self, index, kind: str):
+    def __init__(self, index: Any, kind: str):
         self.index = index
         self.kind = kind
 
     @classmethod
-    def build(cls, vectors: np.ndarray, flat_max: int) -> "VectorIndex":
+    def build(cls, vectors: np.ndarray, flat_max: int) -> VectorIndex:
         import faiss
 
         dim = vectors.shape[1]
@@ -211,7 +212,7 @@ class VectorIndex:
         return cls(index, kind)
 
     @classmethod
-    def load(cls, path: Path, kind: str) -> "VectorIndex":
+    def load(cls, path: Path, kind: str) -> VectorIndex:
         import faiss
 
         index = faiss.read_index(str(path))
@@ -230,9 +231,9 @@ class VectorIndex:
 
     def vector(self, position: int) -> np.ndarray:
         """The stored (normalised) vector of one key."""
-        return self.index.reconstruct(int(position))
+        return np.asarray(self.index.reconstruct(int(position)), dtype=np.float32)
 
-    def search(self, query: np.ndarray, k: int) -> Tuple[np.ndarray, np.ndarray]:
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Cosines and positions of the k nearest keys (k capped at the index size)."""
         k = min(k, self.size)
         scores, ids = self.index.search(query.reshape(1, -1).astype(np.float32), k)

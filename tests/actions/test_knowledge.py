@@ -34,7 +34,7 @@ def test_answer_carries_response_values_and_payload(kb, dispatcher):
     assert message["kb_source_url"] == "https://example.org/source"
     payload = message["custom"]
     assert payload["type"] == "kb_answer" and payload["language"] == "fr"
-    assert payload["sources"][0] == {"id": "tmall-global", "title": "Source officielle",
+    assert payload["sources"][0] == {"id": "officielle", "title": "Source officielle",
                                      "url": "https://example.org/source", "date": "2025-01"}
     assert 0 < payload["confidence"] <= 1
     assert SlotSet("kb_last_article", "tmall-global") in events

@@ -23,7 +23,7 @@ def test_check_build_search_stats(knowledge_env):
     checked = runner.invoke(main, ["check"])
     assert checked.exit_code == 0 and "4 articles checked: 0 error(s)" in checked.output
     built = runner.invoke(main, ["build", "--quiet"])
-    assert built.exit_code == 0 and "18 embedded" in built.output
+    assert built.exit_code == 0 and "24 embedded" in built.output
     again = runner.invoke(main, ["build", "--quiet"])
     assert "index up to date" in again.output
     found = runner.invoke(main, ["search", "Combien coûte Tmall Global ?", "--json"])

@@ -45,7 +45,8 @@ def test_broken_edit_keeps_serving_the_previous_index(stack):
     try:
         checked = run_bot(stack.test_env, "check")
         assert checked.returncode == 1
-        assert "foreign-website.md:1: error: the file does not start with front matter" in checked.stderr
+        assert ("foreign-website.md:1: error: the file does not start with front matter"
+                in checked.stderr)
         built = run_bot(stack.test_env, "build", "--quiet")
         assert built.returncode == 1 and "serving index is unchanged" in built.stderr
         messages = Chat(stack.web_url, "reload-broken-1", lang="en").say(

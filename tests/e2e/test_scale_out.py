@@ -110,6 +110,6 @@ def test_lead_goes_to_the_postgresql_app_database(cluster):
                                    "john@example.com", "/deny", "/affirm"]):
         replies = say(number % 2, sender, text, lang="en")
     assert "john@example.com" in replies[-1]
-    leads = [l for l in storage.recent(cluster["env"]["DATABASE_URL"], storage.Lead)
-             if l.conversation_id == sender]
+    leads = [lead for lead in storage.recent(cluster["env"]["DATABASE_URL"], storage.Lead)
+             if lead.conversation_id == sender]
     assert len(leads) == 1 and leads[0].company == "Smith Brewery"

@@ -3,8 +3,6 @@
 source, or, for content-free messages, no knowledge answer."""
 from __future__ import annotations
 
-from typing import Dict, List, Optional
-
 import pytest
 
 from tests.helpers.stack import Chat, payloads
@@ -14,17 +12,17 @@ pytestmark = pytest.mark.e2e
 OPENERS = {"channel-overview", "market-test"}
 
 
-def knowledge(messages: List[Dict]) -> Optional[Dict]:
+def knowledge(messages: list[dict]) -> dict | None:
     return next((p for p in payloads(messages) if p.get("type", "").startswith("kb_")), None)
 
 
-def answer_of(messages: List[Dict]) -> Dict:
+def answer_of(messages: list[dict]) -> dict:
     payload = knowledge(messages)
     assert payload and payload["type"] == "kb_answer", messages
     return payload
 
 
-def offers_the_readiness_check(messages: List[Dict]) -> bool:
+def offers_the_readiness_check(messages: list[dict]) -> bool:
     return any(b.get("payload") == "/start_assessment" for m in messages
                for b in m.get("buttons", []))
 

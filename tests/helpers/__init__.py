@@ -1,1 +1,2 @@
-"""Helpers shared by test modules (fixtures stay in conftest.py files; what tests import lives here)."""
+"""Helpers shared by test modules (fixtures stay in conftest.py files; what tests import
+lives here)."""

@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 
-def make_tracker(text: str = "", intent: str = "ask_knowledge", slots: Optional[Dict] = None,
-                 entities: Optional[List[Dict]] = None, metadata: Optional[Dict] = None,
-                 active_loop: Optional[str] = None, sender: str = "test-user") -> Tracker:
+def make_tracker(text: str = "", intent: str = "ask_knowledge", slots: dict | None = None,
+                 entities: list[dict] | None = None, metadata: dict | None = None,
+                 active_loop: str | None = None, sender: str = "test-user") -> Tracker:
     return Tracker(
         sender_id=sender, slots={"language": "fr", **(slots or {})},
         latest_message={"text": text, "intent": {"name": intent, "confidence": 0.9},
@@ -21,5 +21,5 @@ def make_tracker(text: str = "", intent: str = "ask_knowledge", slots: Optional[
 
 
 def run(action: Action, dispatcher: CollectingDispatcher, tracker: Tracker,
-        domain: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
+        domain: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     return asyncio.run(action.run(dispatcher, tracker, domain or {}))

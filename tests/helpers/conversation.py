@@ -7,8 +7,9 @@ that turn (a digression or a stop), which a conversation here reports as `reject
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any
 
 import yaml
 from rasa_sdk import FormValidationAction
@@ -23,9 +24,9 @@ DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text("utf-8"))
 @dataclass
 class Turn:
     text: str
-    events: Dict[str, Any]
-    responses: List[str]
-    asked: Optional[str]  # the next question, None when the form is complete
+    events: dict[str, Any]
+    responses: list[str]
+    asked: str | None  # the next question, None when the form is complete
     rejected: bool
 
 
@@ -33,18 +34,18 @@ class Turn:
 class Conversation:
     action: FormValidationAction
     form: str
-    slots: Dict[str, Any] = field(default_factory=dict)
-    turns: List[Turn] = field(default_factory=list)
+    slots: dict[str, Any] = field(default_factory=dict)
+    turns: list[Turn] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.slots.setdefault("requested_slot", self.next_question())
 
-    def next_question(self) -> Optional[str]:
+    def next_question(self) -> str | None:
         required = DOMAIN["forms"][self.form]["required_slots"]
         return next((s for s in required if self.slots.get(s) is None), None)
 
     def say(self, text: str, intent: str = "inform",
-            entities: Optional[List[Dict[str, Any]]] = None) -> Turn:
+            entities: list[dict[str, Any]] | None = None) -> Turn:
         dispatcher = CollectingDispatcher()
         tracker = make_tracker(text, intent=intent, slots=self.slots, entities=entities,
                                active_loop=self.form)
@@ -59,7 +60,7 @@ class Conversation:
         self.turns.append(turn)
         return turn
 
-    def answer(self, turns: Sequence[Tuple[str, str]]) -> "Conversation":
+    def answer(self, turns: Sequence[tuple[str, str]]) -> Conversation:
         for text, intent in turns:
             self.say(text, intent)
         return self

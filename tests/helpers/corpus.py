@@ -1,15 +1,15 @@
 """Tiny knowledge corpora in the articles' format, written to a temporary folder."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Dict, Optional, Sequence, Tuple
 
 import pytest
 
 from bot.settings import Settings
 
 
-def article_text(article_id: str, lang: str, title: str, sections: Sequence[Tuple[str, str]],
+def article_text(article_id: str, lang: str, title: str, sections: Sequence[tuple[str, str]],
                  questions: Sequence[str], related: Sequence[str] = (),
                  topics: str = "[platforms]", reviewed: str = "2026-11-01") -> str:
     lines = ["---", f"id: {article_id}", f"lang: {lang}", f'title: "{title}"',
@@ -23,7 +23,7 @@ def article_text(article_id: str, lang: str, title: str, sections: Sequence[Tupl
     return "\n".join(lines)
 
 
-TINY_CORPUS: Dict[str, Dict[str, dict]] = {
+TINY_CORPUS: dict[str, dict[str, dict]] = {
     "tmall-global": {
         "fr": dict(title="Tmall Global : conditions et coûts", sections=[
             ("Qui peut vendre sur Tmall Global ?", "Tmall Global accepte les entreprises enregistrées hors de Chine qui possèdent une marque déposée. La plateforme fonctionne sur invitation."),
@@ -45,7 +45,7 @@ TINY_CORPUS: Dict[str, Dict[str, dict]] = {
 }
 
 
-def write_corpus(folder: Path, corpus: Optional[Dict[str, Dict[str, dict]]] = None) -> Path:
+def write_corpus(folder: Path, corpus: dict[str, dict[str, dict]] | None = None) -> Path:
     corpus = corpus or TINY_CORPUS
     for article_id, languages in corpus.items():
         for lang, spec in languages.items():

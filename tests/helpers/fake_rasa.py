@@ -12,14 +12,15 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Union
+from typing import Any
 
 from bot import storage
 
-Reply = Union[int, List[Dict[str, Any]]]  # an HTTP error status, or the messages
-Script = Callable[[str, str, str], Optional[Reply]]  # (sender, text, lang) -> reply or None
+Reply = int | list[dict[str, Any]]  # an HTTP error status, or the messages
+Script = Callable[[str, str, str], Reply | None]  # (sender, text, lang) -> reply or None
 
 TMALL_SOURCE = {"id": "tmall-global", "title": "Tmall Global merchant guide",
                 "url": "https://example.org/tmall-global-guide", "date": "2024-05-01"}
@@ -29,8 +30,8 @@ XSS_TEXT = ('**Réponse piégée**\n\nVoici du HTML : <script>window.__xss=1</sc
             '<img src=x onerror="window.__xss=2"> et [un lien](javascript:window.__xss=3).')
 
 
-def kb_answer(text: str, source: Dict[str, str], article: str, language: str = "fr",
-              related: Optional[List[Dict[str, str]]] = None) -> List[Dict[str, Any]]:
+def kb_answer(text: str, source: dict[str, str], article: str, language: str = "fr",
+              related: list[dict[str, str]] | None = None) -> list[dict[str, Any]]:
     """What the action server's knowledge answer becomes on the REST channel."""
     related = related or []
     advisor = "Parler à un conseiller" if language == "fr" else "Talk to an advisor"
@@ -67,7 +68,7 @@ ADVISOR_EN = [{"text": "An Awex advisor can help you in person: contact Awex thr
                        "website, awex-export.be."}]
 
 
-def no_answer(language: str) -> List[Dict[str, Any]]:
+def no_answer(language: str) -> list[dict[str, Any]]:
     text = ("Désolé, je ne trouve pas de réponse fiable à cette question dans la base de "
             "connaissances de l'Awex." if language == "fr" else
             "I'm sorry, I don't find a reliable answer to that in the Awex knowledge base.")
@@ -76,7 +77,7 @@ def no_answer(language: str) -> List[Dict[str, Any]]:
             {"custom": {"type": "kb_no_answer", "language": language, "confidence": 0.21}}]
 
 
-def default_script(sender: str, text: str, lang: str) -> Optional[Reply]:
+def default_script(sender: str, text: str, lang: str) -> Reply | None:
     """The conversation the browser tests walk through, keyed on words of the message."""
     lowered = text.lower()
     if "panne" in lowered or "outage" in lowered:
@@ -103,14 +104,14 @@ def default_script(sender: str, text: str, lang: str) -> Optional[Reply]:
 class FakeRasa:
     """Start with `start()`, read `url`, stop with `stop()`; `requests` records what came in."""
 
-    def __init__(self, database_url: Optional[str] = None, tracker_path: Optional[Path] = None,
+    def __init__(self, database_url: str | None = None, tracker_path: Path | None = None,
                  script: Script = default_script):
         self.database_url = database_url
         self.tracker_path = tracker_path
         self.script = script
-        self.requests: List[Dict[str, Any]] = []
-        self._server: Optional[ThreadingHTTPServer] = None
-        self._thread: Optional[threading.Thread] = None
+        self.requests: list[dict[str, Any]] = []
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
     @property
@@ -118,7 +119,7 @@ class FakeRasa:
         assert self._server is not None, "call start() first"
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
-    def start(self) -> "FakeRasa":
+    def start(self) -> FakeRasa:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -161,7 +162,7 @@ class FakeRasa:
             self._server.server_close()
             self._server = None
 
-    def handle(self, body: Dict[str, Any]) -> tuple:
+    def handle(self, body: dict[str, Any]) -> tuple:
         sender = str(body.get("sender", "default"))
         text = str(body.get("message", ""))
         lang = str((body.get("metadata") or {}).get("lang", "fr"))
@@ -180,14 +181,14 @@ class FakeRasa:
         self._record(sender, text, messages)
         return 200, messages
 
-    def _record(self, sender: str, text: str, messages: List[Dict[str, Any]]) -> None:
+    def _record(self, sender: str, text: str, messages: list[dict[str, Any]]) -> None:
         """Write the turn the way Rasa's SQL tracker store does (table `events`)."""
         if not self.tracker_path:
             return
         now = time.time()
         rows = [(sender, "user", now, json.dumps({"event": "user", "timestamp": now,
                                                   "text": text}))]
-        pending: Optional[Dict[str, Any]] = None
+        pending: dict[str, Any] | None = None
         for message in messages:  # fold text + custom back into one bot event, as Rasa has it
             if "custom" in message and pending is not None:
                 pending["data"]["custom"] = message["custom"]

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import socket
 from contextlib import ExitStack
-from typing import List
 
 
-def free_ports(count: int) -> List[int]:
+def free_ports(count: int) -> list[int]:
     """`count` distinct ports free right now: all sockets are held open until every port is
     chosen, so the OS cannot hand the same one twice. Another process could still take one
     before the server binds it; tests accept that small window."""

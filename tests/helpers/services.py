@@ -11,9 +11,9 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 
 def _wait_port(port: int, timeout: float = 30.0) -> None:

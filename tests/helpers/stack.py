@@ -4,14 +4,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from typing import Dict, List, Optional
 
 import requests
 
 from bot.settings import ROOT
 
 
-def run_bot(env: Dict[str, str], *args: str) -> subprocess.CompletedProcess:
+def run_bot(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     """Run the `bot` CLI as an advisor would, with the stack's environment."""
     return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=ROOT,
                           env={**os.environ, **env}, capture_output=True, text=True, timeout=600)
@@ -24,7 +23,7 @@ class Chat:
 
     def __init__(self, base_url: str, name: str = "", lang: str = "fr"):
         self.url, self.name, self.lang = base_url + "/api/chat", name, lang
-        self.session: Optional[str] = None  # the token the server issued
+        self.session: str | None = None  # the token the server issued
 
     @property
     def conversation_id(self) -> str:
@@ -32,7 +31,7 @@ class Chat:
         assert self.session, "say something first"
         return self.session.split(".")[0]
 
-    def say(self, text: str) -> List[Dict]:
+    def say(self, text: str) -> list[dict]:
         body = {"message": text, "lang": self.lang}
         if self.session:
             body["session"] = self.session
@@ -42,5 +41,5 @@ class Chat:
         return reply.json()["messages"]
 
 
-def payloads(messages: List[Dict]) -> List[Dict]:
+def payloads(messages: list[dict]) -> list[dict]:
     return [m["payload"] for m in messages if "payload" in m]

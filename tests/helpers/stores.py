@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, Optional, Tuple
 
 from sqlalchemy import (
     Column,
@@ -25,10 +25,10 @@ from bot import storage
 
 DAY = 86400.0
 NOW = dt.datetime(2026, 6, 1, 12, 0, 0)  # naive UTC, like every created_at column
-NOW_TS = NOW.replace(tzinfo=dt.timezone.utc).timestamp()
+NOW_TS = NOW.replace(tzinfo=dt.UTC).timestamp()
 
 
-def make_tracker(path: Path, events: Iterable[Tuple[str, str, float]] = ()) -> str:
+def make_tracker(path: Path, events: Iterable[tuple[str, str, float]] = ()) -> str:
     """A tracker store with Rasa's `events` table (same columns, types and index as
     SQLTrackerStore.SQLEvent); `events` are (sender_id, type_name, timestamp). Returns its URL."""
     url = f"sqlite:///{path}"
@@ -59,8 +59,8 @@ def tracker_senders(path: Path) -> list:
         return sorted(r[0] for r in db.execute("SELECT sender_id FROM events"))
 
 
-def add_rows(url: str, conversation_id: str, created_at: Optional[dt.datetime] = None,
-             lead_created_at: Optional[dt.datetime] = None) -> None:
+def add_rows(url: str, conversation_id: str, created_at: dt.datetime | None = None,
+             lead_created_at: dt.datetime | None = None) -> None:
     """One lead, one feedback and one unanswered question under `conversation_id`."""
     created_at = created_at or NOW
     with storage.session_for(url) as db, db.begin():
@@ -75,7 +75,7 @@ def add_rows(url: str, conversation_id: str, created_at: Optional[dt.datetime] =
                                           created_at=created_at))
 
 
-def app_counts(url: str, conversation_id: Optional[str] = None) -> dict:
+def app_counts(url: str, conversation_id: str | None = None) -> dict:
     counts = {}
     with storage.session_for(url) as db:
         for kind, model in (("leads", storage.Lead), ("feedback", storage.Feedback),

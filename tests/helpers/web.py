@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from flask import Flask
 from flask.testing import FlaskClient

@@ -33,7 +33,8 @@ def write_nlu(folder: Path) -> Path:
 
 
 def test_fold_ignores_case_accents_and_punctuation():
-    assert fold("Ma PME est-elle prête pour l'e-commerce ?") == "ma pme est elle prete pour l e commerce"
+    assert (fold("Ma PME est-elle prête pour l'e-commerce ?")
+            == "ma pme est elle prete pour l e commerce")
     assert fold("  Déjà   VU !! ") == "deja vu"
 
 

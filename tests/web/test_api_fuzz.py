@@ -17,7 +17,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -48,7 +48,7 @@ class FakeReply:
     def __init__(self, sender: str):
         self.sender = sender
 
-    def json(self) -> List[Dict[str, Any]]:
+    def json(self) -> list[dict[str, Any]]:
         return [{"recipient_id": self.sender, "text": "Bonjour !",
                  "buttons": [{"title": "Tmall", "payload": "/ask"}]},
                 {"recipient_id": self.sender, "custom": {"type": "kb_no_answer"}}]
@@ -58,9 +58,9 @@ class FakeHttp:
     """Stands in for chat._http (the requests session that posts to Rasa's REST channel)."""
 
     def __init__(self) -> None:
-        self.sent: List[Dict[str, Any]] = []
+        self.sent: list[dict[str, Any]] = []
 
-    def post(self, url: str, json: Dict[str, Any], timeout: float) -> FakeReply:
+    def post(self, url: str, json: dict[str, Any], timeout: float) -> FakeReply:
         assert url.endswith("/webhooks/rest/webhook")
         self.sent.append(json)
         return FakeReply(json["sender"])
@@ -80,7 +80,7 @@ def clean(text: str) -> str:
     return re.sub("[\ud800-\udfff]", "\ufffd", text).replace("\x00", "")
 
 
-def common_error(body: Any, allowed: set, token: str = "") -> Optional[Tuple[int, str]]:
+def common_error(body: Any, allowed: set, token: str = "") -> tuple[int, str] | None:
     if not isinstance(body, dict):
         return 400, "bad_json"
     if set(body) - allowed:
@@ -96,7 +96,7 @@ def common_error(body: Any, allowed: set, token: str = "") -> Optional[Tuple[int
     return None
 
 
-def chat_expected(body: Any, token: str = "") -> Tuple[int, Optional[str]]:
+def chat_expected(body: Any, token: str = "") -> tuple[int, str | None]:
     """(status, error key) the API must give for this JSON body."""
     error = common_error(body, CHAT_FIELDS, token)
     if error:
@@ -118,7 +118,7 @@ def valid_source(source: Any) -> bool:
         for k in ("id", "title", "url"))
 
 
-def feedback_expected(body: Any, token: str = "") -> Tuple[int, Optional[str]]:
+def feedback_expected(body: Any, token: str = "") -> tuple[int, str | None]:
     error = common_error(body, FEEDBACK_FIELDS, token)
     if error:
         return error
@@ -133,7 +133,7 @@ def feedback_expected(body: Any, token: str = "") -> Tuple[int, Optional[str]]:
     return 201, None
 
 
-def assert_readable_error(response, key: Optional[str] = None) -> Dict[str, Any]:
+def assert_readable_error(response, key: str | None = None) -> dict[str, Any]:
     """A 4xx with a JSON body whose message is the domain's sentence for its error key."""
     assert 400 <= response.status_code < 500, (response.status_code, response.get_data()[:300])
     assert response.is_json, response.get_data()[:300]
@@ -231,7 +231,7 @@ def test_chat_fields_of_every_type(app, client, rasa):
 
     @FUZZ
     @given(body=chat_bodies)
-    def run(body: Dict[str, Any]) -> None:
+    def run(body: dict[str, Any]) -> None:
         chat.reset_limits()
         rasa.sent.clear()
         body = with_token(body, token)
@@ -270,7 +270,7 @@ def test_feedback_fields_of_every_type(app, client, rasa):
 
     @FUZZ
     @given(body=feedback_bodies)
-    def run(body: Dict[str, Any]) -> None:
+    def run(body: dict[str, Any]) -> None:
         chat.reset_limits()
         body = with_token(body, token)
         response = post_json(client, "/api/feedback", body)

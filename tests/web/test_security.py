@@ -7,7 +7,7 @@ import os
 import stat
 import time
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -42,7 +42,7 @@ def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, secret: Any = None
         monkeypatch.delenv("AWEX_SECRET_KEY", raising=False)
     else:
         monkeypatch.setenv("AWEX_SECRET_KEY", secret)
-    values: Dict[str, Any] = {"DATABASE_URL": database_url,
+    values: dict[str, Any] = {"DATABASE_URL": database_url,
                               "RASA_URL": f"http://127.0.0.1:{free_port()}", "RASA_TIMEOUT": 2.0,
                               "TRACKER_SQLITE_PATH": str(tmp_path / "rasa_tracker.db"), **config}
     app = create_app(test_config=values)

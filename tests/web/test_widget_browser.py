@@ -6,8 +6,9 @@ Screenshots land in test-artifacts/screenshots/ (ignored by git) for a human loo
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -30,7 +31,7 @@ STORE_KEY = "awex-advisor:v1"
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dict[str, Any]]:
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """Fake Rasa + the real app on a temporary database, served by werkzeug in a thread."""
     tmp = tmp_path_factory.mktemp("browser")
     database_url = f"sqlite:///{tmp / 'app.db'}"
@@ -69,14 +70,14 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: Any, stack: Dict[str, Any], request: pytest.FixtureRequest) -> Iterator[Any]:
+def page(browser: Any, stack: dict[str, Any], request: pytest.FixtureRequest) -> Iterator[Any]:
     """A fresh browser context per test; CSP violations and script errors fail the test."""
     chat.reset_limits()
     size = getattr(request, "param", {"width": 1280, "height": 860})
     context = browser.new_context(viewport=size)
     context.set_default_timeout(10_000)
     tab = context.new_page()
-    problems: List[str] = []
+    problems: list[str] = []
     tab.on("console", lambda m: problems.append(m.text) if m.type == "error"
            and ("Content Security Policy" in m.text or "Refused" in m.text) else None)
     tab.on("pageerror", lambda e: problems.append(f"script error: {e}"))
@@ -298,7 +299,7 @@ p { color: lime; }</style></head>
 
 
 @pytest.fixture
-def other_site(stack: Dict[str, Any]) -> Iterator[str]:
+def other_site(stack: dict[str, Any]) -> Iterator[str]:
     """A page on another origin embedding the widget with the one-line snippet."""
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer

@@ -9,17 +9,18 @@ import numpy as np
 from bot.knowledge.index import build_index
 from bot.knowledge.lexical import BM25
 from bot.knowledge.store import current_path, read_meta
-from bot.settings import Settings
+from bot.settings import DEFAULT_MODEL, Settings
 
 
 def test_build_then_unchanged_then_incremental(knowledge_env: Settings, capsys):
     started = time.perf_counter()
     first = build_index(knowledge_env)
     full_seconds = time.perf_counter() - started
-    assert first.status == "built" and first.embedded == first.keys == 18
+    # 6 sections, each keyed by its text and by its heading, and 12 example questions.
+    assert first.status == "built" and first.embedded == first.keys == 24
     assert current_path(knowledge_env.index_dir) == first.path
     meta = read_meta(first.path)
-    assert meta["model"] == "all-MiniLM-L6-v2" and meta["index_type"] == "flat"
+    assert meta["model"] == DEFAULT_MODEL and meta["index_type"] == "flat"
 
     assert build_index(knowledge_env).status == "unchanged"
 
@@ -30,7 +31,7 @@ def test_build_then_unchanged_then_incremental(knowledge_env: Settings, capsys):
     second = build_index(knowledge_env)
     incremental_seconds = time.perf_counter() - started
     assert second.status == "built"
-    assert second.embedded == 1 and second.reused == 17  # only the edited section
+    assert second.embedded == 1 and second.reused == 23  # only the edited section
     with capsys.disabled():
         print(f"\n[timing] tiny corpus: full build {full_seconds:.2f}s, "
               f"incremental rebuild after one edit {incremental_seconds:.2f}s "
@@ -61,7 +62,7 @@ def test_index_saves_lemma_postings_and_keys_without_texts(knowledge_env: Settin
     articles = json.loads((report.path / "articles.json").read_text("utf-8"))
     with np.load(report.path / "keys.npz") as keys:
         article, section = keys["article"], keys["section"]
-    assert len(article) == len(section) == report.keys == 18
+    assert len(article) == len(section) == report.keys == 24
     assert set(section) >= {-1, 0} and all(0 <= a < len(articles) for a in article)
     bm25 = BM25.load(report.path)
     assert bm25.size == report.keys
