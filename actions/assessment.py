@@ -9,7 +9,8 @@ the answers with a button to change each (the form's last slot, assessment_confi
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Text
+from collections.abc import Callable
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
@@ -40,16 +41,16 @@ def answer_text(tracker: Tracker) -> str:
     intent = (message.get("intent") or {}).get("name")
     text = message.get("text") or ""
     if text.startswith("/"):
-        return {"affirm": "yes", "deny": "no"}.get(intent, "")
+        return {"affirm": "yes", "deny": "no"}.get(intent or "", "")
     return text
 
 
-def _intent(tracker: Tracker) -> Optional[str]:
+def _intent(tracker: Tracker) -> str | None:
     return ((tracker.latest_message or {}).get("intent") or {}).get("name")
 
 
-def extract_answer(slot: str, tracker: Tracker, parser: Callable[[str], Optional[Any]],
-                   attempted: Optional[Callable[[str], bool]] = None) -> Dict[Text, Any]:
+def extract_answer(slot: str, tracker: Tracker, parser: Callable[[str], Any | None],
+                   attempted: Callable[[str], bool] | None = None) -> dict[str, Any]:
     """Fill `slot` only when it is the one being asked; see the module docstring.
 
     `attempted` tells an invalid answer from a digression whatever the intent: a mistyped
@@ -73,7 +74,7 @@ def extract_answer(slot: str, tracker: Tracker, parser: Callable[[str], Optional
     return {slot: INVALID}
 
 
-def _previous_answer(tracker: Tracker, pending: str) -> Optional[str]:
+def _previous_answer(tracker: Tracker, pending: str) -> str | None:
     """The question answered just before `pending`: what a bare "correction : non" corrects."""
     if pending not in ASSESSMENT_SLOTS:
         return None
@@ -81,7 +82,7 @@ def _previous_answer(tracker: Tracker, pending: str) -> Optional[str]:
     return next((slot for slot in reversed(before) if tracker.get_slot(slot) is not None), None)
 
 
-def _change_target(tracker: Tracker) -> Optional[str]:
+def _change_target(tracker: Tracker) -> str | None:
     """The question named by a "change" button (/change_answer{"answer_slot": ...})."""
     for entity in (tracker.latest_message or {}).get("entities") or []:
         if entity.get("entity") == "answer_slot" and entity.get("value") in ASSESSMENT_SLOTS:
@@ -90,7 +91,7 @@ def _change_target(tracker: Tracker) -> Optional[str]:
 
 
 def extract_assessment_answer(slot: str, tracker: Tracker,
-                              dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
+                              dispatcher: CollectingDispatcher) -> dict[str, Any]:
     """Slot events for the message typed while `slot` is asked (see the module docstring).
 
     Answers to other questions are acknowledged ("noted" or "corrected") and the pending
@@ -107,7 +108,7 @@ def extract_assessment_answer(slot: str, tracker: Tracker,
     reading = understanding.read(text, slot, previous=_previous_answer(tracker, slot),
                                  change_request=intent == "change_answer",
                                  change_target=_change_target(tracker))
-    events: Dict[Text, Any] = dict(reading.values)
+    events: dict[str, Any] = dict(reading.values)
     others = reading.others(slot)
     if others:
         corrected = any(tracker.get_slot(other) is not None for other in others)
@@ -125,7 +126,7 @@ def extract_assessment_answer(slot: str, tracker: Tracker,
 
 
 def reject_invalid(slot: str, value: Any, dispatcher: CollectingDispatcher,
-                   response: str = "utter_invalid_answer") -> Dict[Text, Any]:
+                   response: str = "utter_invalid_answer") -> dict[str, Any]:
     if value == INVALID:
         dispatcher.utter_message(response=response)
         return {slot: None}
@@ -138,17 +139,17 @@ def reject_invalid(slot: str, value: Any, dispatcher: CollectingDispatcher,
 class ValidateAssessmentForm(FormValidationAction):
     """Reads each answer of the assessment form by meaning; unclear answers are asked again."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_assessment_form"
 
 
 def _make_extractor(slot: str):
     async def extract(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                      domain: DomainDict) -> Dict[Text, Any]:
+                      domain: DomainDict) -> dict[str, Any]:
         return extract_assessment_answer(slot, tracker, dispatcher)
 
     async def validate(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                       domain: DomainDict) -> Dict[Text, Any]:
+                       domain: DomainDict) -> dict[str, Any]:
         return reject_invalid(slot, value, dispatcher)
 
     return extract, validate
@@ -183,11 +184,11 @@ class ActionAskAssessmentConfirmed(Action):
     (the answers are just above); after a change the whole summary is shown again.
     """
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_assessment_confirmed"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
         repeated = tracker.get_slot("requested_slot") == CONFIRM and \
             not _changed_this_turn(tracker)
         if not repeated:
@@ -203,11 +204,11 @@ class ActionAskAssessmentConfirmed(Action):
 class ActionGiveAssessment(Action):
     """Scores the answers with bot.advice and says the level, reasons, channels and to-dos."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_give_assessment"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
         result = default_rules().assess({s: tracker.get_slot(s) for s in ASSESSMENT_SLOTS})
         payload = {"type": "assessment", **result.to_dict()}
         dispatcher.utter_message(response=f"utter_assessment_{result.level}",
@@ -246,11 +247,11 @@ class ActionResetAssessment(Action):
     it.
     """
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_reset_assessment"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
         every = ASSESSMENT_SLOTS + [CONFIRM]
         text = (tracker.latest_message or {}).get("text") or ""
         if _intent(tracker) == "change_answer":

@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any
 
 import yaml
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
-from actions.assessment import (COMMANDS, DIGRESSIONS, INVALID, extract_answer,
-                                reject_invalid)
+from actions.assessment import COMMANDS, DIGRESSIONS, INVALID, extract_answer, reject_invalid
 from bot import storage
 from bot.advice import answers
 from bot.settings import ROOT, Settings
@@ -42,7 +40,7 @@ def _phone(text: str):
     return answers.valid_phone(text)
 
 
-def extract_typed_value(slot: str, tracker: Tracker) -> Dict[Text, Any]:
+def extract_typed_value(slot: str, tracker: Tracker) -> dict[str, Any]:
     """A name or a company: the text is the value, whatever NLU makes of it.
 
     "Anne Test" (read as start_assessment) and "Marie Stoppa" (read as stop) are names. Only
@@ -66,49 +64,49 @@ def extract_typed_value(slot: str, tracker: Tracker) -> Dict[Text, Any]:
 class ValidateHandoffForm(FormValidationAction):
     """Checks each contact detail; an invalid name, e-mail or phone is asked again."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_handoff_form"
 
-    async def extract_lead_name(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    async def extract_lead_name(self, dispatcher, tracker, domain) -> dict[str, Any]:
         return extract_typed_value("lead_name", tracker)
 
-    async def extract_lead_company(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    async def extract_lead_company(self, dispatcher, tracker, domain) -> dict[str, Any]:
         return extract_typed_value("lead_company", tracker)
 
-    async def extract_lead_email(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    async def extract_lead_email(self, dispatcher, tracker, domain) -> dict[str, Any]:
         return extract_answer("lead_email", tracker, answers.valid_email,
                               answers.looks_like_email)
 
-    async def extract_lead_phone(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    async def extract_lead_phone(self, dispatcher, tracker, domain) -> dict[str, Any]:
         return extract_answer("lead_phone", tracker, _phone, answers.looks_like_phone)
 
-    async def extract_lead_consent(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    async def extract_lead_consent(self, dispatcher, tracker, domain) -> dict[str, Any]:
         return extract_answer("lead_consent", tracker, answers.parse_yes_no)
 
-    async def validate_lead_name(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    async def validate_lead_name(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         return reject_invalid("lead_name", value, dispatcher, "utter_invalid_name")
 
-    async def validate_lead_company(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    async def validate_lead_company(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         return reject_invalid("lead_company", value, dispatcher, "utter_invalid_name")
 
-    async def validate_lead_email(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    async def validate_lead_email(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         return reject_invalid("lead_email", value, dispatcher, "utter_invalid_email")
 
-    async def validate_lead_phone(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    async def validate_lead_phone(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         return reject_invalid("lead_phone", value, dispatcher, "utter_invalid_phone")
 
-    async def validate_lead_consent(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+    async def validate_lead_consent(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         return reject_invalid("lead_consent", value, dispatcher, "utter_invalid_consent")
 
 
 class ActionSubmitLead(Action):
     """Stores the lead when (and only when) the user consented, then says what happens next."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_submit_lead"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
         clear = [SlotSet(slot, None) for slot in LEAD_SLOTS]
         if tracker.get_slot("lead_consent") is not True:
             dispatcher.utter_message(response="utter_lead_not_stored")

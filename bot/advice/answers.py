@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 import yaml
 
@@ -17,8 +17,9 @@ VOCABULARY_PATH = Path(__file__).with_name("vocabulary.yml")
 
 
 @lru_cache(maxsize=1)
-def vocabulary() -> Dict[str, Any]:
-    return yaml.safe_load(VOCABULARY_PATH.read_text(encoding="utf-8"))
+def vocabulary() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(VOCABULARY_PATH.read_text(encoding="utf-8"))
+    return data
 
 
 def normalise(text: str) -> str:
@@ -26,7 +27,7 @@ def normalise(text: str) -> str:
     return fold(text.replace("\u2019", "'").replace("\u02bc", "'"))
 
 
-def contains(text: str, words: List[str]) -> bool:
+def contains(text: str, words: list[str]) -> bool:
     return any(re.search(rf"(?<![a-z]){re.escape(fold(w))}(?![a-z])", text) for w in words)
 
 
@@ -56,7 +57,7 @@ _NOT_ALONE = {"un", "une", "a", "an", "one", "m", "k"}
 _NUMBER_TOKEN = re.compile(r"\d+(?:[ .,]\d{3})+(?![\d])|\d+(?:[.,]\d+)?|[a-z]+")
 
 
-def _digits(token: str) -> Optional[float]:
+def _digits(token: str) -> float | None:
     if re.fullmatch(r"\d+(?:[ .,]\d{3})+", token):
         return float(re.sub(r"[ .,]", "", token))
     try:
@@ -70,7 +71,7 @@ def _is_number_word(token: str) -> bool:
         or token in _MILLION or token in _FEW
 
 
-def _evaluate(tokens: List[str]) -> Optional[float]:
+def _evaluate(tokens: list[str]) -> float | None:
     if all(t in _NOT_ALONE for t in tokens):
         return None
     total, current = 0.0, 0.0
@@ -95,7 +96,7 @@ def _evaluate(tokens: List[str]) -> Optional[float]:
     return total + current
 
 
-def numbers(text: str) -> List[float]:
+def numbers(text: str) -> list[float]:
     """The numbers in `text`, in digits or in words, in order: "30k" -> 30000, "une vingtaine de
     personnes" -> 20, "trente mille euros" -> 30000, "quatre-vingt-dix" -> 90, "a dozen" -> 12,
     "1,5 million" -> 1500000. Digits followed by another number start a new number ("entre
@@ -103,7 +104,8 @@ def numbers(text: str) -> List[float]:
     folded = normalise(text).replace("-", " ")
     folded = re.sub(r"\bquatre vingts?\b", "octante", folded)
     tokens = _NUMBER_TOKEN.findall(folded)
-    found, run = [], []
+    found: list[float] = []
+    run: list[str] = []  # the tokens of the number being read
 
     def close() -> None:
         if run:
@@ -135,7 +137,7 @@ def numbers(text: str) -> List[float]:
     return found
 
 
-def parse_choice(slot: str, text: str) -> Optional[str]:
+def parse_choice(slot: str, text: str) -> str | None:
     """The value of a multiple-choice slot named in `text`, or None.
 
     The longest matching phrase wins, so "hors UE" (outside_eu) beats "UE" (eu).
@@ -146,7 +148,7 @@ def parse_choice(slot: str, text: str) -> Optional[str]:
     return max(matches)[1] if matches else None
 
 
-def parse_company_size(text: str) -> Optional[str]:
+def parse_company_size(text: str) -> str | None:
     """Head count in digits or words ("une vingtaine", "a dozen", "septante"), else size words
     ("une petite structure", "je travaille seul")."""
     found = numbers(text)
@@ -157,7 +159,7 @@ def parse_company_size(text: str) -> Optional[str]:
     return parse_choice("company_size", text)
 
 
-def parse_budget(text: str) -> Optional[str]:
+def parse_budget(text: str) -> str | None:
     """A yearly amount in euros ("30k", "trente mille euros", "quelques milliers d'euros"), or
     words ("aucun budget", "pas de budget pour l'instant", "un petit budget")."""
     found = numbers(text)
@@ -171,7 +173,7 @@ def parse_budget(text: str) -> Optional[str]:
     return named
 
 
-def parse_export(text: str) -> Optional[str]:
+def parse_export(text: str) -> str | None:
     """Where the company already sells abroad. Belgium alone is no export ("uniquement en
     Belgique"); a negation without a place is none ("pas encore, on y pense")."""
     folded = normalise(text)
@@ -184,7 +186,7 @@ def parse_export(text: str) -> Optional[str]:
     return None
 
 
-def _clean(folded: str, phrases: List[str]) -> str:
+def _clean(folded: str, phrases: list[str]) -> str:
     for phrase in phrases:
         folded = re.sub(rf"(?<![a-z]){re.escape(fold(phrase))}(?![a-z])", " ", folded)
     return folded
@@ -195,7 +197,7 @@ NEGATION = re.compile(r"(?<![a-z])(non|pas|aucun|aucune|jamais|rien|ni|sans|nan|
                       r"(?![a-z])|(?<![a-z])(n'|ne )|n't(?![a-z])|(?<![a-z])personne (ne|n')")
 
 
-def polarity(text: str) -> Optional[bool]:
+def polarity(text: str) -> bool | None:
     """Yes or no in a sentence that may give reasons: "pas pour le moment, personne ne parle
     chinois" -> False, "oui, une collègue parle mandarin" -> True, "je ne sais pas" -> None.
 
@@ -215,7 +217,7 @@ def polarity(text: str) -> Optional[bool]:
     return None
 
 
-def parse_trademark(text: str) -> Optional[Any]:
+def parse_trademark(text: str) -> Any | None:
     """True (registered in China), False, or "pending" (application filed).
 
     Registered elsewhere only is not registered in China: "notre marque est déposée en Europe
@@ -239,7 +241,7 @@ def parse_trademark(text: str) -> Optional[Any]:
     return value
 
 
-def parse_yes_no(text: str) -> Optional[bool]:
+def parse_yes_no(text: str) -> bool | None:
     """True, False or None from plain yes and no words (the consent question)."""
     folded = normalise(text)
     if contains(folded, vocabulary()["answer_no"]):
@@ -259,12 +261,12 @@ EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za
 PHONE = re.compile(r"^\+?[0-9 ()./-]{8,20}$")
 
 
-def valid_email(text: str) -> Optional[str]:
+def valid_email(text: str) -> str | None:
     text = text.strip()
     return text.lower() if EMAIL.match(text) and len(text) <= 254 else None
 
 
-def valid_phone(text: str) -> Optional[str]:
+def valid_phone(text: str) -> str | None:
     text = text.strip()
     return text if PHONE.match(text) and sum(c.isdigit() for c in text) >= 8 else None
 
@@ -311,7 +313,7 @@ def skips_phone(text: str) -> bool:
     return contains(normalise(text), vocabulary()["skip_phone"])
 
 
-def valid_name(text: str, max_length: int = 120) -> Optional[str]:
+def valid_name(text: str, max_length: int = 120) -> str | None:
     """A person's or company's name: not empty, not a question, not a bare yes or no, not
     absurdly long. Anything else is taken as typed ("Anne Test", "Marie Stoppa")."""
     text = " ".join(text.split())

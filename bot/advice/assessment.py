@@ -7,9 +7,10 @@ edit; this module only applies them. Sentences live in domain.yml, keyed by the 
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any
 
 import yaml
 
@@ -33,12 +34,12 @@ class Assessment:
     level: str
     points: int
     max_points: int
-    reasons: List[str] = field(default_factory=list)
-    blocking_missing: List[str] = field(default_factory=list)
-    channels: List[ChannelAdvice] = field(default_factory=list)
-    todos: List[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    blocking_missing: list[str] = field(default_factory=list)
+    channels: list[ChannelAdvice] = field(default_factory=list)
+    todos: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> Dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -46,15 +47,15 @@ class Rules:
     """Parsed and checked rules; `assess(answers)` applies them."""
 
     def __init__(self, data: Mapping[str, Any]):
-        self.answers: Dict[str, List[Any]] = data["answers"]
-        self.criteria: List[Dict[str, Any]] = data["criteria"]
-        self.levels: List[Dict[str, Any]] = data["levels"]
-        self.channels: List[Dict[str, Any]] = data["channels"]
-        self.todos: List[Dict[str, Any]] = data["todos"]
+        self.answers: dict[str, list[Any]] = data["answers"]
+        self.criteria: list[dict[str, Any]] = data["criteria"]
+        self.levels: list[dict[str, Any]] = data["levels"]
+        self.channels: list[dict[str, Any]] = data["channels"]
+        self.todos: list[dict[str, Any]] = data["todos"]
         self._check()
 
     @classmethod
-    def load(cls, path: Path = RULES_PATH) -> "Rules":
+    def load(cls, path: Path = RULES_PATH) -> Rules:
         return cls(yaml.safe_load(path.read_text(encoding="utf-8")))
 
     def _check(self) -> None:
@@ -86,14 +87,15 @@ class Rules:
             reasons.append(criterion["reason"])
             if criterion.get("blocking"):
                 blocking.append(criterion["reason"])
-        level = next(l["level"] for l in self.levels
-                     if points >= l["min_points"] and len(blocking) <= l["max_blocking_missing"])
+        level = next(rule["level"] for rule in self.levels
+                     if points >= rule["min_points"]
+                     and len(blocking) <= rule["max_blocking_missing"])
         return Assessment(level=level, points=points, max_points=self.max_points,
                           reasons=reasons, blocking_missing=blocking,
                           channels=self.rank_channels(answers)[:top],
                           todos=self.matching_todos(answers))
 
-    def rank_channels(self, answers: Mapping[str, Any]) -> List[ChannelAdvice]:
+    def rank_channels(self, answers: Mapping[str, Any]) -> list[ChannelAdvice]:
         ranked = []
         for channel in self.channels:
             only = channel.get("only_for", {})
@@ -105,12 +107,12 @@ class Rules:
         # Stable sort: equal scores keep the file's order, which advisors control.
         return sorted(ranked, key=lambda c: -c.score)
 
-    def matching_todos(self, answers: Mapping[str, Any]) -> List[str]:
+    def matching_todos(self, answers: Mapping[str, Any]) -> list[str]:
         return [todo["id"] for todo in self.todos
                 if all(answers.get(slot) in values for slot, values in todo["when"].items())]
 
 
-_RULES: Optional[Rules] = None
+_RULES: Rules | None = None
 
 
 def default_rules() -> Rules:

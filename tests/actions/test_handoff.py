@@ -28,7 +28,8 @@ def test_consent_stores_lead_with_assessment_and_conversation(database, dispatch
     assert dispatcher.messages[-1]["response"] == "utter_lead_stored"
     assert dispatcher.messages[-1]["lead_email"] == "marie@example.be"
     [lead] = storage.recent(database, storage.Lead)
-    assert (lead.conversation_id, lead.company, lead.phone) == ("conv-42", "Chocolaterie Dupont", None)
+    assert (lead.conversation_id, lead.company, lead.phone) == (
+        "conv-42", "Chocolaterie Dupont", None)
     assert '"ready"' in lead.assessment_json and "RGPD" in lead.consent_text
     assert SlotSet("lead_email", None) in events
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 import pytest
 import yaml
@@ -28,7 +28,7 @@ VALIDATORS = {"assessment_form": ValidateAssessmentForm, "handoff_form": Validat
 STORY_FILES = sorted((ROOT / "tests" / "rasa").glob("*.yml"))
 
 
-def _stories() -> List[Any]:
+def _stories() -> list[Any]:
     found = []
     for path in STORY_FILES:
         for story in yaml.safe_load(path.read_text("utf-8")).get("stories", []):
@@ -36,7 +36,7 @@ def _stories() -> List[Any]:
     return found
 
 
-def _message(step: Dict[str, Any]) -> Dict[str, Any]:
+def _message(step: dict[str, Any]) -> dict[str, Any]:
     text = str(step["user"]).strip()
     entities = [{"entity": name, "value": value}
                 for item in step.get("entities") or [] for name, value in item.items()]
@@ -47,15 +47,15 @@ def _message(step: Dict[str, Any]) -> Dict[str, Any]:
             "entities": entities, "metadata": {}}
 
 
-def _tracker(slots: Dict[str, Any], message: Dict[str, Any], loop: Optional[str]) -> Tracker:
+def _tracker(slots: dict[str, Any], message: dict[str, Any], loop: str | None) -> Tracker:
     return Tracker(sender_id="story", slots=dict(slots), latest_message=message, events=[],
                    paused=False, followup_action=None,
                    active_loop={"name": loop} if loop else {}, latest_action_name="action_listen")
 
 
-def _following_slots(steps: List[Dict[str, Any]], start: int) -> Dict[str, Any]:
+def _following_slots(steps: list[dict[str, Any]], start: int) -> dict[str, Any]:
     """The slot_was_set steps right after steps[start], merged in order."""
-    found: Dict[str, Any] = {}
+    found: dict[str, Any] = {}
     for step in steps[start + 1:]:
         if "slot_was_set" not in step:
             break
@@ -64,7 +64,7 @@ def _following_slots(steps: List[Dict[str, Any]], start: int) -> Dict[str, Any]:
     return found
 
 
-def _next_question(form: str, slots: Dict[str, Any]) -> Optional[str]:
+def _next_question(form: str, slots: dict[str, Any]) -> str | None:
     required = DOMAIN["forms"][form]["required_slots"]
     return next((slot for slot in required if slots.get(slot) is None), None)
 
@@ -72,9 +72,9 @@ def _next_question(form: str, slots: Dict[str, Any]) -> Optional[str]:
 @pytest.mark.parametrize("story", _stories())
 def test_story_slot_events_are_what_the_actions_return(story):
     steps = story["steps"]
-    slots: Dict[str, Any] = {}
-    loop: Optional[str] = None
-    message: Optional[Dict[str, Any]] = None
+    slots: dict[str, Any] = {}
+    loop: str | None = None
+    message: dict[str, Any] | None = None
     for i, step in enumerate(steps):
         if "user" in step:
             message = _message(step)

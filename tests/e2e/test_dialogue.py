@@ -39,8 +39,8 @@ def test_assessment_with_digression_then_handoff_with_consent(stack):
     chat.say("/deny")
     done = chat.say("/affirm")
     assert "marie@example.be" in texts(done)[0]
-    leads = [l for l in storage.recent(stack.test_env["DATABASE_URL"], storage.Lead)
-             if l.conversation_id == chat.conversation_id]
+    leads = [lead for lead in storage.recent(stack.test_env["DATABASE_URL"], storage.Lead)
+             if lead.conversation_id == chat.conversation_id]
     assert len(leads) == 1 and '"ready"' in leads[0].assessment_json
 
 
@@ -50,8 +50,8 @@ def test_handoff_without_consent_stores_nothing(stack):
     for answer in ["John Smith", "Smith Brewery", "john@example.com", "/deny"]:
         chat.say(answer)
     assert "store nothing" in texts(chat.say("/deny"))[0]
-    assert not [l for l in storage.recent(stack.test_env["DATABASE_URL"], storage.Lead)
-                if l.conversation_id == chat.conversation_id]
+    assert not [lead for lead in storage.recent(stack.test_env["DATABASE_URL"], storage.Lead)
+                if lead.conversation_id == chat.conversation_id]
 
 
 def test_answers_are_read_for_the_question_they_answer(stack):
@@ -72,7 +72,8 @@ def test_answers_are_read_for_the_question_they_answer(stack):
     for line in ["– Taille : 10 à 49 personnes", "– Export : pas encore",
                  "– Service client en chinois : non", "– Marque enregistrée en Chine : non",
                  "– Budget marketing annuel : 20 000 à 100 000 €",
-                 "– Histoire de marque à raconter : oui", "– Contacts ou distributeur en Chine : non"]:
+                 "– Histoire de marque à raconter : oui",
+                 "– Contacts ou distributeur en Chine : non"]:
         assert line in summary
     corrected = texts(chat.say("en fait nous sommes 60"))
     assert corrected[0].startswith("C'est corrigé") and "– Taille : 50 à 249 personnes" in corrected

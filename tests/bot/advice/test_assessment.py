@@ -132,7 +132,7 @@ def test_every_id_has_its_sentence_in_the_domain(rules):
     names = [f"utter_reason_{c['reason']}" for c in rules.criteria]
     names += [f"utter_channel_{c['id']}" for c in rules.channels]
     names += [f"utter_todo_{t['id']}" for t in rules.todos]
-    names += [f"utter_assessment_{l['level']}" for l in rules.levels]
+    names += [f"utter_assessment_{rule['level']}" for rule in rules.levels]
     for name in names:
         variations = responses[name]
         assert len(variations) == 2, name  # English (conditional) and French (default)
