@@ -1,7 +1,7 @@
 """Slot extraction that runs after every user message (Rasa's action_validate_slot_mappings)."""
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Text
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -9,8 +9,8 @@ from rasa_sdk.forms import ValidationAction
 from rasa_sdk.types import DomainDict
 
 from bot.language import detect_language
+from bot.settings import LANGUAGES
 
-SUPPORTED = ("fr", "en")
 # An answer switches the conversation's language only with more than one word of the other
 # language: "yes" or "ok thanks" in a French conversation keeps it French, "yes please" or a
 # sentence switches (detect_language scores a hint word 2, a stop word 1). A question switches
@@ -31,18 +31,18 @@ class ActionValidateSlotMappings(ValidationAction):
     """
 
     async def extract_language(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                               domain: DomainDict) -> Dict[Text, Any]:
+                               domain: DomainDict) -> dict[str, Any]:
         message = tracker.latest_message or {}
         text = message.get("text") or ""
         current = tracker.get_slot("language")
-        if current in SUPPORTED and tracker.get_slot("requested_slot") in VALUE_SLOTS \
+        if current in LANGUAGES and tracker.get_slot("requested_slot") in VALUE_SLOTS \
                 and (tracker.active_loop or {}).get("name") == "handoff_form" and "?" not in text:
             return {"language": current}  # a question in the middle is still a sentence
-        detected: Optional[str] = None if text.startswith("/") else detect_language(text)
-        if detected is not None and current in SUPPORTED and detected != current \
+        detected: str | None = None if text.startswith("/") else detect_language(text)
+        if detected is not None and current in LANGUAGES and detected != current \
                 and "?" not in text and detect_language(text, margin=SWITCH_MARGIN) is None:
             detected = None  # "yes", "ok thanks": weak evidence, the widget's language decides
         if detected is None:
             hinted = (message.get("metadata") or {}).get("lang")
-            detected = hinted if hinted in SUPPORTED else current
-        return {"language": detected if detected in SUPPORTED else "fr"}
+            detected = hinted if hinted in LANGUAGES else current
+        return {"language": detected if detected in LANGUAGES else "fr"}
