@@ -15,8 +15,9 @@ it) and the logistics question with yes.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any
 
 from bot.advice import answers
 from bot.advice.answers import contains, normalise, vocabulary
@@ -64,21 +65,21 @@ _THOUSANDS = re.compile(r"\d\s*k(?![a-z])")
 class Clause:
     text: str
     contrast: bool  # starts with "mais", "but"...
-    slots: List[str] = field(default_factory=list)
+    slots: list[str] = field(default_factory=list)
 
 
 @dataclass
 class Reading:
     """What a message says: answers by question, and a question the user wants to change."""
-    values: Dict[str, Any] = field(default_factory=dict)
-    change: Optional[str] = None  # a slot to ask again, ANY when the user did not say which
+    values: dict[str, Any] = field(default_factory=dict)
+    change: str | None = None  # a slot to ask again, ANY when the user did not say which
 
-    def others(self, pending: str) -> Dict[str, Any]:
+    def others(self, pending: str) -> dict[str, Any]:
         """Answers to questions other than the pending one."""
         return {slot: value for slot, value in self.values.items() if slot != pending}
 
 
-def _boolean(text: str, cued: bool) -> Optional[bool]:
+def _boolean(text: str, cued: bool) -> bool | None:
     """Yes or no; a statement about the topic with no negation is a yes ("on a un
     transitaire", "une recette familiale depuis 1920")."""
     if contains(normalise(text), vocabulary()["polarity"]["unsure"]):
@@ -87,11 +88,11 @@ def _boolean(text: str, cued: bool) -> Optional[bool]:
     return True if value is None and cued else value
 
 
-def _confirm(text: str, cued: bool) -> Optional[bool]:
+def _confirm(text: str, cued: bool) -> bool | None:
     return answers.polarity(text)
 
 
-PARSERS: Dict[str, Callable[[str, bool], Any]] = {
+PARSERS: dict[str, Callable[[str, bool], Any]] = {
     "product_category": lambda t, cued: answers.parse_choice("product_category", t),
     "company_size": lambda t, cued: answers.parse_company_size(t),
     "export_experience": lambda t, cued: answers.parse_export(t),
@@ -111,7 +112,7 @@ def parse(slot: str, text: str, cued: bool = False) -> Any:
     return PARSERS[slot](text, cued)
 
 
-def topics(folded: str) -> List[str]:
+def topics(folded: str) -> list[str]:
     """The questions a clause (normalised text) is about, in the order of SLOTS."""
     words = vocabulary()["topics"]
     found = [slot for slot in SLOTS if contains(folded, words.get(slot) or [])]
@@ -132,7 +133,7 @@ def topics(folded: str) -> List[str]:
     return sorted(found, key=SLOTS.index)
 
 
-def clauses(folded: str) -> List[Clause]:
+def clauses(folded: str) -> list[Clause]:
     parts, start, contrast = [], 0, False
     for match in _SEPARATOR.finditer(folded):
         parts.append(Clause(folded[start:match.start()].strip(), contrast))
@@ -146,8 +147,8 @@ def _is_filler(text: str) -> bool:
     return all(word in _FILLER for word in re.findall(r"[a-z]+", text))
 
 
-def read(text: str, pending: Optional[str], previous: Optional[str] = None,
-         change_request: bool = False, change_target: Optional[str] = None) -> Reading:
+def read(text: str, pending: str | None, previous: str | None = None,
+         change_request: bool = False, change_target: str | None = None) -> Reading:
     """Read `text` typed while `pending` (a slot of SLOTS, or CONFIRM) is asked.
 
     `previous` is the question answered just before: a correction that names no topic
@@ -161,8 +162,10 @@ def read(text: str, pending: Optional[str], previous: Optional[str] = None,
     for clause in parts:
         clause.slots = topics(clause.text)
     named = [slot for slot in SLOTS if any(slot in c.slots for c in parts)]
-    changing = change_request or (pending == CONFIRM and
-                                  contains(folded, vocabulary()["change"]))
+    # "je voudrais modifier ma réponse sur le budget": a change request wherever it is typed;
+    # in the summary "modifier le budget" is enough.
+    changing = change_request or contains(folded, vocabulary()["change"]) and (
+        pending == CONFIRM or contains(folded, vocabulary()["change_object"]))
 
     if not named and (changing or pending == CONFIRM):
         # "la taille", "modifier le budget": the summary's names of the questions
@@ -185,8 +188,8 @@ def read(text: str, pending: Optional[str], previous: Optional[str] = None,
     # with the clause it introduces, "et en Chine" with the clause it continues. A clause
     # that answers the pending question on its own ("cosmétiques, on est 12") or that a
     # "mais" separates from the rest ("non, mais on a un transitaire") answers the pending one.
-    texts: Dict[str, List[str]] = {slot: [] for slot in named}
-    orphans: List[str] = []
+    texts: dict[str, list[str]] = {slot: [] for slot in named}
+    orphans: list[str] = []
     for i, clause in enumerate(parts):
         if clause.slots:
             for slot in clause.slots:
@@ -208,7 +211,7 @@ def read(text: str, pending: Optional[str], previous: Optional[str] = None,
         else:
             orphans.append(clause.text)
 
-    values: Dict[str, Any] = {}
+    values: dict[str, Any] = {}
     for slot in named:
         # Naming a topic is a yes ("on a un transitaire"), but not in a request to change it.
         value = parse(slot, " ".join(texts[slot]), cued=not changing)

@@ -240,7 +240,7 @@ def test_a_summary_button_asks_that_question_again_then_the_summary():
     ("en fait nous sommes 30", "inform", {"company_size": "small"}),
     ("correction : on a un distributeur", "affirm", {"china_contacts": True}),
     ("le budget", "inform", {"marketing_budget": None}),
-    ("je voudrais modifier la taille", "change_answer", {"company_size": None}),
+    ("je voudrais modifier la taille", "inform", {"company_size": None}),
 ])
 def test_at_the_summary_a_correction_or_a_named_question(text, intent, expected):
     conversation = form(**ALL)
@@ -251,7 +251,7 @@ def test_at_the_summary_a_correction_or_a_named_question(text, intent, expected)
 
 
 @pytest.mark.parametrize("text,intent", [("non", "deny"), ("je veux modifier une réponse",
-                                                           "change_answer")])
+                                                           "inform")])
 def test_at_the_summary_no_asks_which_answer_to_change(text, intent):
     conversation = form(**ALL)
     turn = conversation.say(text, intent)
@@ -307,9 +307,21 @@ def test_change_answer_after_the_result_clears_that_answer_and_the_confirmation(
         '/change_answer{"answer_slot":"marketing_budget"}', intent="change_answer", slots=slots,
         entities=[{"entity": "answer_slot", "value": "marketing_budget"}]))
     assert events == [SlotSet("marketing_budget", None), SlotSet("assessment_confirmed", None)]
+    # The result's "Modifier une réponse" button names none: the summary comes back.
     events = run(ActionResetAssessment(), dispatcher, make_tracker(
-        "je voudrais modifier ma réponse sur le stock", intent="change_answer", slots=slots))
-    assert events == [SlotSet("surge_stock", None), SlotSet("assessment_confirmed", None)]
+        "/change_answer", intent="change_answer", slots=slots))
+    assert events == [SlotSet("assessment_confirmed", None)]
+
+
+@pytest.mark.parametrize("text,intent", [
+    ("je voudrais modifier ma réponse sur le budget", "inform"),
+    ("I want to change my answer about the budget", "ask_knowledge")])
+def test_a_typed_change_request_mid_form_asks_that_question_again(text, intent):
+    conversation = form(**ANSWERED)
+    turn = conversation.say(text, intent)
+    assert turn.events == {"marketing_budget": None} and turn.asked == "trademark_cn"
+    turn = conversation.say("on va changer de transitaire", "inform")
+    assert turn.events == {"logistics_partner": True}  # an answer, not a change request
 
 
 def test_a_stop_or_a_question_is_still_left_to_the_rules():

@@ -103,9 +103,15 @@ def test_summary_yes_and_no():
 
 def test_change_button_and_change_request_mid_form():
     assert read("", "surge_stock", change_target="company_size").change == "company_size"
-    assert read("je voudrais changer ma réponse sur le budget", "surge_stock",
-                change_request=True).change == "marketing_budget"
-    assert read("modifier une réponse", "surge_stock", change_request=True).change == ANY
+    assert read("", "surge_stock", change_request=True).change == ANY
+    assert read("je voudrais changer ma réponse sur le budget", "surge_stock").change == \
+        "marketing_budget"
+    assert read("I'd like to fix my answer about the trademark", "surge_stock").change == \
+        "trademark_cn"
+    assert read("modifier une réponse", "surge_stock").change == ANY
+    # Without "réponse" / "answer", a change word is part of an answer.
+    assert read("on va changer de transitaire", "logistics_partner").values == \
+        {"logistics_partner": True}
 
 
 @pytest.mark.parametrize("text,expected", [
