@@ -75,6 +75,9 @@ class RetrievalTuning:
     top_k: int
     orientation_articles: tuple[str, ...] = ()
     chitchat: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Regular expressions per language, matched case-insensitively: a "where do I start?"
+    # question, which gets the first orientation article when the gate declines it.
+    opener_patterns: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: Mapping) -> RetrievalTuning:
@@ -89,6 +92,8 @@ class RetrievalTuning:
             top_k=int(data["top_k"]),
             orientation_articles=tuple(data.get("orientation_articles") or ()),
             chitchat={k: tuple(v) for k, v in (data.get("chitchat") or {}).items()},
+            opener_patterns={k: tuple(v)
+                             for k, v in (data.get("opener_patterns") or {}).items()},
         )
 
     @classmethod
@@ -105,6 +110,7 @@ class RetrievalTuning:
             "clarify_margin": self.clarify_margin, "top_k": self.top_k,
             "orientation_articles": list(self.orientation_articles),
             "chitchat": {k: list(v) for k, v in self.chitchat.items()},
+            "opener_patterns": {k: list(v) for k, v in self.opener_patterns.items()},
         }
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import enum
 import logging
 import math
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -95,6 +96,7 @@ class Signals:
     bm25: np.ndarray
     coverage: np.ndarray
     known: float = 0.0  # share of the query's words the corpus uses ("Japon" is not one)
+    opener: bool = False  # a "where do I start?" question
 
 
 @dataclass
@@ -200,9 +202,11 @@ class KnowledgeIndex:
         """Dense cosine, raw BM25 and query coverage of every key (dense 0 beyond `depth`)."""
         timings = {} if timings is None else timings
         terms = self.content_terms(query, lang, tuning)
+        opener = any(re.search(p, query, re.IGNORECASE)
+                     for p in tuning.opener_patterns.get(lang, ()))
         if not terms:
             empty = np.zeros(self.size, np.float32)
-            return Signals(query, 0, empty, empty, empty)
+            return Signals(query, 0, empty, empty, empty, opener=opener)
         start = time.perf_counter()
         cosines = np.zeros(self.size, dtype=np.float32)
         if dense:
@@ -218,7 +222,7 @@ class KnowledgeIndex:
         bm25, coverage = self.bm25.scores(corrected)
         timings["lexical"] = timings.get("lexical", 0.0) + time.perf_counter() - start
         known = sum(map(self.bm25.knows, corrected)) / len(corrected)
-        return Signals(query, len(terms), cosines, bm25, coverage, known)
+        return Signals(query, len(terms), cosines, bm25, coverage, known, opener)
 
     def per_article(self, key_scores: np.ndarray) -> np.ndarray:
         """Each article's best key score."""
@@ -247,8 +251,9 @@ class KnowledgeIndex:
         `with_topic` gives the same message read with the previous topic's title; it is used
         only for a short message (a complete question is never rewritten) that alone is
         unlikely to be answered right, i.e. that carries no topic of its own ("et la
-        caution ?"), and only if that reading is more convincing."""
-        scored = self.score(alone, lang, tuning, mode)
+        caution ?"), and only if that reading is more convincing. A "where do I start?"
+        question the gate would decline gets the first orientation article."""
+        scored = own = self.score(alone, lang, tuning, mode)
         follow_up = False
         if with_topic is not None and 0 < alone.terms <= tuning.follow_up_max_terms and \
                 scored.probability < tuning.follow_up_threshold:
@@ -258,6 +263,10 @@ class KnowledgeIndex:
         candidates = self._candidates(scored, tuning.top_k, mode)
         confidence = scored.probability
         if not candidates or confidence < tuning.gate[mode].threshold:
+            if alone.opener and tuning.orientation_articles and not follow_up:
+                guide = tuning.orientation_articles[0]
+                return SearchResult(ANSWER, lang, confidence, candidates,
+                                    self._answer(guide, lang, scored.fused_keys, tuning))
             return SearchResult(NO_ANSWER, lang, confidence, candidates,
                                 read_as_follow_up=follow_up)
         top = candidates[0]
@@ -267,8 +276,11 @@ class KnowledgeIndex:
             options = [(c.article_id, self.title(c.article_id, lang)) for c in [top] + rivals]
             return SearchResult(CLARIFY, lang, confidence, candidates, options=options,
                                 read_as_follow_up=follow_up)
+        # A follow-up picks its section by its own words ("et la caution ?" -> the fees), not
+        # by the previous topic's title that was added to find the article.
+        section_scores = own.fused_keys if follow_up else scored.fused_keys
         return SearchResult(ANSWER, lang, confidence, candidates,
-                            self._answer(top.article_id, lang, scored.fused_keys, tuning),
+                            self._answer(top.article_id, lang, section_scores, tuning),
                             read_as_follow_up=follow_up)
 
     def _candidates(self, scored: Scored, top_k: int, mode: str) -> list[Candidate]:
