@@ -8,20 +8,10 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
-from sqlalchemy import (
-    Column,
-    Float,
-    Integer,
-    MetaData,
-    Sequence,
-    String,
-    Table,
-    Text,
-    create_engine,
-    select,
-)
+from sqlalchemy import MetaData, create_engine, select
 
 from bot import storage
+from tests.helpers.tracker import rasa_events_table
 
 DAY = 86400.0
 NOW = dt.datetime(2026, 6, 1, 12, 0, 0)  # naive UTC, like every created_at column
@@ -34,14 +24,7 @@ def make_tracker(path: Path, events: Iterable[tuple[str, str, float]] = ()) -> s
     url = f"sqlite:///{path}"
     engine = create_engine(url)
     metadata = MetaData()
-    table = Table("events", metadata,
-                  Column("id", Integer, Sequence("events_seq"), primary_key=True),
-                  Column("sender_id", String(255), nullable=False, index=True),
-                  Column("type_name", String(255), nullable=False),
-                  Column("timestamp", Float),
-                  Column("intent_name", String(255)),
-                  Column("action_name", String(255)),
-                  Column("data", Text))
+    table = rasa_events_table(metadata)
     metadata.create_all(engine)
     with engine.begin() as connection:
         for sender, type_name, timestamp in events:

@@ -7,7 +7,17 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, create_engine
+from sqlalchemy import (
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    Sequence,
+    String,
+    Table,
+    Text,
+    create_engine,
+)
 
 from bot.tracker_store import TrackerReader
 
@@ -18,19 +28,24 @@ T0 = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC).timestamp()
 Event = tuple[str, str, float, Any]
 
 
+def rasa_events_table(metadata: MetaData) -> Table:
+    """Rasa's `events` table: the columns, types and index of SQLTrackerStore.SQLEvent."""
+    return Table("events", metadata,
+                 Column("id", Integer, Sequence("events_seq"), primary_key=True),
+                 Column("sender_id", String(255), nullable=False, index=True),
+                 Column("type_name", String(255), nullable=False),
+                 Column("timestamp", Float),
+                 Column("intent_name", String(255)),
+                 Column("action_name", String(255)),
+                 Column("data", Text))
+
+
 def write_events(url: str, events: Iterable[Event]) -> None:
-    """Rasa's `events` table (the columns of SQLTrackerStore.SQLEvent) with `events` in it,
-    in any database SQLAlchemy reaches: (sender_id, type_name, timestamp, event data)."""
+    """Rasa's `events` table with `events` in it, in any database SQLAlchemy reaches:
+    (sender_id, type_name, timestamp, event data)."""
     engine = create_engine(url)
     metadata = MetaData()
-    events_table = Table("events", metadata,
-                         Column("id", Integer, primary_key=True),
-                         Column("sender_id", String(255), nullable=False, index=True),
-                         Column("type_name", String(255), nullable=False),
-                         Column("timestamp", Float),
-                         Column("intent_name", String(255)),
-                         Column("action_name", String(255)),
-                         Column("data", Text))
+    events_table = rasa_events_table(metadata)
     metadata.create_all(engine)
     with engine.begin() as connection:
         for sender, type_name, timestamp, data in events:
