@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import statistics
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -540,7 +539,3 @@ def chart(report: Report, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
     plt.close(fig)
-
-
-def mean(values: Sequence[float]) -> float:
-    return statistics.fmean(values) if values else 0.0
