@@ -8,6 +8,9 @@ scripts/action_server.py, the web app through web/serve.py):
 - `hide_exception_messages`: a traceback keeps its frames and exception types (where it
   failed) but not the exceptions' messages (what it failed on), which may quote a message, a
   slot value or a whole tracker; at DEBUG level they are kept, for an engineer reproducing a bug.
+- `private_fields`: a structlog processor (Rasa 3.6 logs through structlog) that does the same
+  for structured log entries, whose fields may hold the message text (`rest.message.received.
+  failure` logs `text=`) and whose tracebacks are rendered with every frame's local variables.
 - `redact`: every line written to var/logs has e-mail addresses replaced, in case a library
   prints one.
 - `DailyLog` and `prune_logs`: one file per process and per day, deleted after
@@ -20,6 +23,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import re
+import sys
 import threading
 import time
 import traceback
@@ -81,6 +85,39 @@ def hide_exception_messages() -> None:
 
     factory.awex_safe = True  # type: ignore[attr-defined]
     logging.setLogRecordFactory(factory)
+
+
+# Structured-log fields whose text values are kept: names of things, never user content.
+PUBLIC_FIELDS = frozenset({
+    "event", "level", "timestamp", "logger", "exception", "action_name", "action", "policy",
+    "policy_name", "intent", "intent_name", "model", "model_path", "path", "url", "status",
+    "event_name", "domain", "endpoint", "duration", "filename", "lineno"})
+
+
+def private_fields(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """A structlog processor: outside DEBUG, text values of fields not in PUBLIC_FIELDS (a
+    message's text, a tracker, slots, the conversation id) are hidden, numbers stay, and an
+    exception becomes the safe traceback (no messages, no frame locals). Install it after
+    `structlog.dev.set_exc_info` and before any renderer."""
+    if logging.getLogger().isEnabledFor(logging.DEBUG):
+        return event_dict
+    exc_info = event_dict.pop("exc_info", None)
+    if exc_info:
+        info = sys.exc_info() if exc_info is True else exc_info
+        if isinstance(info, BaseException):
+            info = (type(info), info, info.__traceback__)
+        if isinstance(info, tuple) and info[0] is not None:
+            try:
+                event_dict["exception"] = safe_traceback(info)
+            except Exception:  # never lose the log line over its traceback
+                event_dict["exception"] = f"{info[0].__name__}: {HIDDEN}"
+    for key, value in event_dict.items():
+        if key in PUBLIC_FIELDS and isinstance(value, str):
+            continue
+        if value is None or isinstance(value, (bool, int, float)):
+            continue
+        event_dict[key] = "(hidden)"
+    return event_dict
 
 
 class DailyLog:

@@ -100,3 +100,35 @@ def test_prune_deletes_log_files_older_than_the_retention(tmp_path):
     assert logs.prune_logs(tmp_path, 14) == 1
     assert not old.exists() and recent.exists() and other.exists()
     assert logs.prune_logs(tmp_path / "missing", 14) == 0
+
+
+@pytest.fixture
+def root_level():
+    """Set the root logger's level for one test (setLevel also clears isEnabledFor's cache)."""
+    root = logging.getLogger()
+    before = root.level
+    yield root.setLevel
+    root.setLevel(before)
+
+
+def test_private_fields_hides_texts_and_frame_locals(root_level):
+    """Rasa's REST channel: structlogger.exception("rest.message.received.failure", text=...)."""
+    root_level(logging.INFO)
+    try:
+        failing_action()
+    except RuntimeError:
+        entry = logs.private_fields(None, "exception", {
+            "event": "rest.message.received.failure", "level": "error", "exc_info": True,
+            "text": f"je suis {NAME}", "sender_id": "conv-123", "tracker": {"slots": {}},
+            "action_name": "action_x", "confidence": 0.5})
+    assert entry["text"] == entry["sender_id"] == entry["tracker"] == "(hidden)"
+    assert entry["event"] == "rest.message.received.failure" and entry["confidence"] == 0.5
+    assert entry["action_name"] == "action_x" and "exc_info" not in entry
+    assert "RuntimeError" in entry["exception"] and NAME not in entry["exception"]
+    assert "example.com" not in repr(entry)
+
+
+def test_private_fields_keeps_everything_at_debug_level(root_level):
+    root_level(logging.DEBUG)
+    entry = logs.private_fields(None, "debug", {"event": "x", "text": NAME})
+    assert entry["text"] == NAME

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import subprocess
 
 import pytest
 import requests
 
+from bot.settings import ROOT
+from scripts.stack import RASA_PYTHON
 from tests.helpers.stack import Chat
 
 pytestmark = pytest.mark.e2e
@@ -91,3 +94,57 @@ def test_a_failed_lead_insert_logs_no_name_nor_email(stack):
     assert "lead not stored" in actions and "OperationalError" in actions  # it did fail
     for secret in (NAME, "Quartzfeld", EMAIL):
         assert secret not in actions, secret
+
+
+
+def test_a_tracker_store_failure_leaves_no_text_in_rasas_log(stack):
+    """Rasa's fail-safe tracker store logged a failed read or write with SQLAlchemy's error
+    text, which quotes the statement's parameters (the conversation id, the events with the
+    message texts). Here the tracker store is locked by another writer while a message
+    arrives."""
+    chat = Chat(stack.web_url, "e2e-tracker-failure")
+    chat.say("bonjour")
+    secret = f"Ma question privée de {NAME}, écrivez-moi à {EMAIL}"
+    locker = sqlite3.connect(stack.test_env["TRACKER_SQLITE_PATH"], timeout=1,
+                             isolation_level=None)
+    try:
+        locker.execute("BEGIN EXCLUSIVE")
+        requests.post(chat.url, json={"session": chat.session, "message": secret}, timeout=90)
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    rasa_log = (stack.log_dir / "rasa.log").read_text(encoding="utf-8", errors="replace")
+    assert "OperationalError" in rasa_log  # it did fail, and the log says what kind of failure
+    for leaked in (NAME, "Quartzfeld", EMAIL, "question privée", chat.conversation_id):
+        assert leaked not in rasa_log, leaked
+    assert chat.say("bonjour")  # and the conversation goes on
+
+
+def test_rasas_structured_log_hides_a_failed_messages_text():
+    """Rasa's REST channel logs a message that fails inside Rasa with
+    structlogger.exception("rest.message.received.failure", text=...), rendered with every
+    frame's local variables. Rasa's own structlog configuration, as scripts/rasa_server.py
+    installs it, in Rasa's Python."""
+    script = f"""
+import sys
+sys.argv = ["rasa_server"]
+from scripts import rasa_server
+rasa_server.install_private_structlog()
+import rasa.__main__ as rasa_main
+rasa_main.configure_structlog(20)
+import structlog
+def handle(text):
+    raise RuntimeError("could not handle " + text)
+try:
+    handle({NAME!r} + " " + {EMAIL!r})
+except RuntimeError:
+    structlog.get_logger().exception("rest.message.received.failure", text={EMAIL!r})
+"""
+    done = subprocess.run([str(RASA_PYTHON), "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    log = done.stdout + done.stderr
+    assert "rest.message.received.failure" in log and "RuntimeError" in log
+    for leaked in (NAME, EMAIL):
+        assert leaked not in log, leaked
+
