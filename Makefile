@@ -9,7 +9,7 @@ RASA_VENV := $(VAR)/venv-rasa
 APP_PY := $(APP_VENV)/bin/python
 RASA := $(RASA_VENV)/bin/rasa
 MODEL := $(VAR)/models/awex.tar.gz
-RASA_DATA := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null)
+RASA_DATA := config.yml $(wildcard domain/*.yml) $(shell find data -type f -name '*.yml' 2>/dev/null)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PYTHONPATH := $(CURDIR)
@@ -43,7 +43,7 @@ index: $(APP_VENV)/.installed ## Build the knowledge index (skipped when nothing
 	$(APP_PY) -m bot.cli build --quiet
 
 $(MODEL): $(RASA_VENV)/.installed $(RASA_DATA)
-	$(RASA) train --out $(VAR)/models --fixed-model-name awex
+	$(RASA) train --domain domain --out $(VAR)/models --fixed-model-name awex
 	touch $@
 
 model: $(MODEL) ## Train the Rasa model (only when its data changed)
@@ -62,7 +62,7 @@ lint: $(APP_VENV)/.installed ## Ruff (lint, import order, pyupgrade) and mypy (s
 	$(APP_VENV)/bin/mypy
 
 test: setup lint ## Set up, lint, then run the whole test suite (what CI runs)
-	$(RASA) data validate
+	$(RASA) data validate --domain domain
 	$(RASA) test core --stories tests/rasa --model $(MODEL) --out $(VAR)/results/core \
 	  --fail-on-prediction-errors
 	RASA=$(RASA) scripts/nlu_eval.sh

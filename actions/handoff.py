@@ -8,7 +8,6 @@ import asyncio
 import logging
 from typing import Any
 
-import yaml
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -16,20 +15,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.assessment import COMMANDS, DIGRESSIONS, INVALID, extract_answer, reject_invalid
 from bot import storage
 from bot.advice import answers
-from bot.settings import ROOT, Settings
+from bot.domain import response_text
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 LEAD_SLOTS = ["lead_name", "lead_company", "lead_email", "lead_phone", "lead_consent"]
 
 
 def consent_wording(language: str) -> str:
-    """The exact consent sentence the user agreed to, from domain.yml, kept with the lead."""
-    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-    for variation in domain["responses"]["utter_ask_lead_consent"]:
-        condition = variation.get("condition") or []
-        if (language == "en") == any(c.get("value") == "en" for c in condition):
-            return variation["text"]
-    return ""
+    """The exact consent sentence the user agreed to, from the domain, kept with the lead."""
+    return response_text("utter_ask_lead_consent", language)
 
 
 def _phone(text: str):

@@ -7,14 +7,14 @@ import inspect
 import pkgutil
 import re
 
-import yaml
 from rasa_sdk import Action
 
 import actions
 from bot.cli import main
+from bot.domain import load_domain
 from bot.settings import ROOT
 
-DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text("utf-8"))
+DOMAIN = load_domain()
 
 
 def action_classes():

@@ -1,33 +1,27 @@
-"""User-facing sentences of the web layer, read from domain.yml (`utter_ui_*` responses).
+"""User-facing sentences of the web layer: web/strings/fr.yml and en.yml.
 
-Every sentence a user reads lives in domain.yml in French and English; the widget and the API's
-error messages take theirs from here instead of hard-coding them.
+Why: the widget, the API's error messages, the demo and privacy pages and the advisor console
+are not things the bot says, so their sentences live with the web layer (editing a console
+column header does not retrain Rasa). Keys are the same in both languages; a missing English
+sentence falls back to the French one.
 """
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 import yaml
 
-from bot.settings import ROOT
+from bot.settings import LANGUAGES
 
-PREFIX = "utter_ui_"
+CATALOGUES = Path(__file__).resolve().parent / "strings"
 
 
 @lru_cache(maxsize=1)
 def ui_strings() -> dict[str, dict[str, str]]:
-    """{"fr": {"send": "Envoyer", ...}, "en": {...}} from the domain's utter_ui_* responses."""
-    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-    strings: dict[str, dict[str, str]] = {"fr": {}, "en": {}}
-    for name, variations in domain["responses"].items():
-        if not name.startswith(PREFIX):
-            continue
-        key = name[len(PREFIX):]
-        for variation in variations:
-            conditions = variation.get("condition") or []
-            lang = next((c["value"] for c in conditions if c.get("name") == "language"), "fr")
-            strings[lang][key] = variation["text"]
-    return strings
+    """{"fr": {"send": "Envoyer", ...}, "en": {...}}."""
+    return {lang: yaml.safe_load((CATALOGUES / f"{lang}.yml").read_text(encoding="utf-8")) or {}
+            for lang in LANGUAGES}
 
 
 def ui_string(key: str, lang: str) -> str:

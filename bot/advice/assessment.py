@@ -3,7 +3,8 @@
 Awex's own framing: identify the firms able to launch in Chinese e-commerce and target the right
 channel; without enough back-office a surge of orders can be fatal. The rules (points, blocking
 criteria, level thresholds, channel bonuses, regulatory to-dos) are data an advisor can read and
-edit; this module only applies them. Sentences live in domain.yml, keyed by the ids used here.
+edit; this module only applies them. Sentences live in domain/assessment.yml, keyed by the
+ids used here.
 """
 from __future__ import annotations
 

@@ -21,9 +21,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.assessment import ActionResetAssessment, ValidateAssessmentForm
 from actions.handoff import ValidateHandoffForm
+from bot.domain import load_domain
 from bot.settings import ROOT
 
-DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text("utf-8"))
+DOMAIN = load_domain()
 VALIDATORS = {"assessment_form": ValidateAssessmentForm, "handoff_form": ValidateHandoffForm}
 STORY_FILES = sorted((ROOT / "tests" / "rasa").glob("*.yml"))
 

@@ -11,14 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
 from rasa_sdk import FormValidationAction
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.settings import ROOT
+from bot.domain import load_domain
 from tests.helpers.actions import make_tracker
 
-DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text("utf-8"))
+DOMAIN = load_domain()
 
 
 @dataclass

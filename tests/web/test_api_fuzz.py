@@ -3,7 +3,7 @@
 Whatever arrives — arbitrary JSON, wrong types in every field, unknown fields, huge or empty
 bodies, bytes that are not UTF-8, deeply nested arrays, lone surrogates, wrong content types —
 the answer is a 2xx for a valid request and otherwise a 4xx whose JSON body carries an `error`
-key and a readable `message` taken from domain.yml; never a 5xx. After each fuzzing run the
+key and a readable `message` taken from web/strings/; never a 5xx. After each fuzzing run the
 server still answers a normal request. Rasa is replaced by a stub of the HTTP call: these tests
 are about input handling. The rate limits are reset before every example so a 429 cannot hide
 another error; their own tests are at the end.

@@ -5,7 +5,7 @@
  *   <script src="https://host/widget.js" data-lang="fr" defer></script>
  *
  * No framework. Everything lives in an open shadow DOM so the host page's styles neither leak
- * in nor out. Every sentence comes from /api/ui-strings (domain.yml). Bot text is rendered by
+ * in nor out. Every sentence comes from /api/ui-strings (web/strings/). Bot text is rendered by
  * building DOM nodes with textContent only: an answer containing HTML shows it as text.
  * Bot replies can echo what the user typed (a name, an e-mail): links are rendered only in
  * knowledge answers (curated articles), and markdown the user typed shows as typed.

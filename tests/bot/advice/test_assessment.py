@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from bot.advice.assessment import RULES_PATH, Rules, RulesError, default_rules
+from bot.domain import load_domain
 
 STRONG = {"product_category": "food", "company_size": "medium", "export_experience": "china",
           "customer_service_cn": True, "surge_stock": True, "logistics_partner": True,
@@ -126,9 +127,7 @@ def test_channel_articles_exist_in_the_knowledge_base(rules):
 
 
 def test_every_id_has_its_sentence_in_the_domain(rules):
-    from bot.settings import ROOT
-
-    responses = yaml.safe_load((ROOT / "domain.yml").read_text("utf-8"))["responses"]
+    responses = load_domain()["responses"]
     names = [f"utter_reason_{c['reason']}" for c in rules.criteria]
     names += [f"utter_channel_{c['id']}" for c in rules.channels]
     names += [f"utter_todo_{t['id']}" for t in rules.todos]
