@@ -27,8 +27,9 @@ from bot.knowledge import store
 from bot.knowledge.articles import Source, split_sentences
 from bot.knowledge.lexical import lemmas
 from bot.knowledge.store import IndexError_, current_path
+from bot.knowledge.tuning import GateModel, RetrievalTuning
 from bot.knowledge.vectors import Embedder
-from bot.settings import LANGUAGES, GateModel, RetrievalTuning, Settings
+from bot.settings import LANGUAGES, Settings
 
 log = logging.getLogger(__name__)
 

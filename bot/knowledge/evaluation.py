@@ -37,7 +37,8 @@ from bot.knowledge.engine import (
     SearchResult,
     Signals,
 )
-from bot.settings import LANGUAGES, GateModel, RetrievalTuning
+from bot.knowledge.tuning import GateModel, RetrievalTuning
+from bot.settings import LANGUAGES
 
 # The product's targets (issue "answers people can trust"), on held-out questions.
 TARGETS = {"right_section": 0.90, "declined": 0.95, "clarified_max": 0.05,

@@ -1,0 +1,100 @@
+"""How retrieval fuses and decides: the values `bot eval --calibrate` fits, read from
+`bot/retrieval.yml`.
+
+Why a module of its own: these are calibrated parameters of the knowledge engine, not
+environment settings; the engine and the evaluation share them, nothing else needs them.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+
+@dataclass(frozen=True)
+class GateModel:
+    """The answer gate: a logistic model over named features of a query's scores.
+
+    `mean` and `scale` standardise the features, `coef` and `intercept` are the fitted model,
+    and the bot answers when the probability reaches `threshold`."""
+
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    threshold: float
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> GateModel:
+        return cls(tuple(data["features"]), np.array(data["mean"], float),
+                   np.array(data["scale"], float), np.array(data["coef"], float),
+                   float(data["intercept"]), float(data["threshold"]))
+
+    def to_dict(self) -> dict:
+        def rounded(values: np.ndarray) -> list[float]:
+            return [round(float(v), 5) for v in values]
+
+        return {"features": list(self.features), "mean": rounded(self.mean),
+                "scale": rounded(self.scale), "coef": rounded(self.coef),
+                "intercept": round(self.intercept, 5), "threshold": round(self.threshold, 4)}
+
+
+@dataclass(frozen=True)
+class RetrievalTuning:
+    """How retrieval fuses and decides, calibrated in cross-validation on the gold set.
+
+    It lives in `bot/retrieval.yml` (written by `bot eval --calibrate`), not in code, so an
+    engineer can re-calibrate after the corpus grows without touching Python.
+    """
+
+    dense_weight: dict[str, float]
+    lexical_weight: dict[str, float]
+    lexical_saturation: float
+    gate: dict[str, GateModel]  # per mode: hybrid, dense, lexical
+    follow_up_threshold: float
+    follow_up_max_terms: int
+    clarify_margin: float
+    top_k: int
+    orientation_articles: tuple[str, ...] = ()
+    chitchat: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Regular expressions per language, matched case-insensitively: a "where do I start?"
+    # question, which gets the first orientation article when the gate declines it.
+    opener_patterns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> RetrievalTuning:
+        return cls(
+            dense_weight={k: float(v) for k, v in data["dense_weight"].items()},
+            lexical_weight={k: float(v) for k, v in data["lexical_weight"].items()},
+            lexical_saturation=float(data["lexical_saturation"]),
+            gate={mode: GateModel.from_dict(g) for mode, g in data["gate"].items()},
+            follow_up_threshold=float(data["follow_up_threshold"]),
+            follow_up_max_terms=int(data["follow_up_max_terms"]),
+            clarify_margin=float(data["clarify_margin"]),
+            top_k=int(data["top_k"]),
+            orientation_articles=tuple(data.get("orientation_articles") or ()),
+            chitchat={k: tuple(v) for k, v in (data.get("chitchat") or {}).items()},
+            opener_patterns={k: tuple(v)
+                             for k, v in (data.get("opener_patterns") or {}).items()},
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> RetrievalTuning:
+        return cls.from_dict(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+    def to_dict(self) -> dict:
+        return {
+            "dense_weight": self.dense_weight, "lexical_weight": self.lexical_weight,
+            "lexical_saturation": self.lexical_saturation,
+            "gate": {mode: g.to_dict() for mode, g in self.gate.items()},
+            "follow_up_threshold": round(self.follow_up_threshold, 4),
+            "follow_up_max_terms": self.follow_up_max_terms,
+            "clarify_margin": self.clarify_margin, "top_k": self.top_k,
+            "orientation_articles": list(self.orientation_articles),
+            "chitchat": {k: list(v) for k, v in self.chitchat.items()},
+            "opener_patterns": {k: list(v) for k, v in self.opener_patterns.items()},
+        }
