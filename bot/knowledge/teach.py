@@ -1,0 +1,119 @@
+"""Teaching the bot from the console: example questions added to an article's front matter,
+and new articles drafted from a group of unanswered questions.
+
+Advisors attach a question the bot missed to the article that answers it. The knowledge file
+stays the single source of truth, so the question is written into it (one line per question,
+the front matter still readable), never into a side table the engine would have to merge.
+How a write is made safe (hash check, `bot check`, atomic replace, log, undo):
+bot/knowledge/publish.py.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+
+import yaml
+
+from bot.knowledge.publish import (
+    KnowledgeChange,
+    TeachError,
+    Workspace,
+    Write,
+    article_path,
+    file_lock,
+    publish,
+    read_text,
+)
+
+MAX_QUESTION_CHARS = 300  # a question, not a paragraph: longer text is a paste error
+
+
+def clean_question(question: str) -> str:
+    """One line, single spaces, at most MAX_QUESTION_CHARS: what goes into the file."""
+    text = " ".join(question.split())
+    if len(text) > MAX_QUESTION_CHARS:
+        text = text[:MAX_QUESTION_CHARS].rsplit(" ", 1)[0]
+    return text
+
+# ---------------------------------------------------------------------------- front matter
+
+
+def add_questions(text: str, questions: Sequence[str]) -> tuple[str, list[str]]:
+    """The text with `questions` appended to the front matter's `questions:` list, one
+    `  - "…"` line each, in the style of the existing entries; and the questions really added
+    (empty ones and those already listed, ignoring case and spaces, are skipped)."""
+    lines = text.split("\n")
+    if not lines or lines[0].lstrip("\ufeff").strip() != "---":
+        raise TeachError("front-matter", "the file does not start with front matter")
+    end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
+    if end is None:
+        raise TeachError("front-matter", "the front matter is never closed")
+    try:
+        meta = yaml.safe_load("\n".join(lines[1:end])) or {}
+    except yaml.YAMLError as exc:
+        raise TeachError("front-matter", "the front matter is not valid YAML") from exc
+    start = next((i for i in range(1, end) if lines[i].startswith("questions:")), None)
+    existing = meta.get("questions") if isinstance(meta, dict) else None
+    if start is None or not isinstance(existing, list) \
+            or lines[start].split(":", 1)[1].split("#", 1)[0].strip():
+        raise TeachError("questions-not-a-list",
+                         "the 'questions:' field is not a list with one '  - ' line per entry")
+    seen = {_key(str(q)) for q in existing}
+    added: list[str] = []
+    for question in questions:
+        cleaned = clean_question(question)
+        if cleaned and _key(cleaned) not in seen:
+            seen.add(_key(cleaned))
+            added.append(cleaned)
+    last, indent = start, "  "
+    for i in range(start + 1, end):
+        line = lines[i]
+        if line.strip() and not line[0].isspace() and not line.startswith("-"):
+            break  # the next field
+        if line.strip():
+            last = i
+        entry = re.match(r"^(\s*)-(\s|$)", line)
+        if entry and i == start + 1:
+            indent = entry.group(1)
+    new = [f"{indent}- {json.dumps(q, ensure_ascii=False)}" for q in added]
+    return "\n".join(lines[:last + 1] + new + lines[last + 1:]), added
+
+
+def _key(question: str) -> str:
+    return " ".join(question.casefold().split())
+
+
+def attach(ws: Workspace, article_id: str, lang: str, questions: Sequence[str],
+           expected_hash: str, advisor: str, section: str = "") -> KnowledgeChange:
+    """Add `questions` as example questions of article `lang/article_id` (see the module
+    docstring for the guarantees). `section` is only recorded: the format has example
+    questions per article, and the engine picks the section by its own match."""
+    path = article_path(ws.knowledge_dir, article_id, lang)
+    with file_lock(ws.lock_path):
+        current = read_text(path)
+        if current is None:
+            raise TeachError("unknown-article", f"no article {lang}/{article_id}")
+        wanted, added = add_questions(current, questions)
+        if not added:
+            raise TeachError("nothing-to-add", "every question is already listed")
+        change = KnowledgeChange(advisor=advisor, kind="attach", path=f"{lang}/{article_id}.md",
+                                 article_id=article_id, lang=lang, section=section,
+                                 questions_json=json.dumps(added, ensure_ascii=False))
+        return publish(ws, [Write(path, expected_hash, current, wanted, change)])[0]
+
+
+def create_article(ws: Workspace, article_id: str, texts: dict[str, str], advisor: str,
+                   questions: dict[str, list[str]] | None = None) -> list[KnowledgeChange]:
+    """Save a new article (one text per language, written together) only when it passes the
+    checks and no file of that id exists yet."""
+    writes = []
+    with file_lock(ws.lock_path):
+        for lang, text in texts.items():
+            path = article_path(ws.knowledge_dir, article_id, lang)
+            change = KnowledgeChange(
+                advisor=advisor, kind="draft", path=f"{lang}/{article_id}.md",
+                article_id=article_id, lang=lang, questions_json=json.dumps(
+                    (questions or {}).get(lang, []), ensure_ascii=False))
+            writes.append(Write(path, "", read_text(path), text, change))
+        return publish(ws, writes)

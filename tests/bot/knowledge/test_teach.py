@@ -1,0 +1,98 @@
+"""Teaching: example questions written into real knowledge files, checked before they replace
+the file, logged in a real SQLite app database, and undone."""
+from __future__ import annotations
+
+import pytest
+
+from bot.knowledge import teach
+from bot.knowledge.articles import load_corpus
+from bot.knowledge.publish import (
+    CheckFailed,
+    Conflict,
+    TeachError,
+    text_hash,
+    undo,
+)
+from bot.knowledge.teach import add_questions, attach
+from tests.helpers.corpus import article_text
+from tests.helpers.teach import article, front_matter, log_rows
+
+
+def test_add_questions_one_line_each_and_valid_yaml():
+    source = ('---\nid: a\nquestions:\n  - "Une ?"\n  - "Deux ?"\nrelated: []\n---\n\n'
+              '## T\n\nTexte.\n')
+    new, added = add_questions(source, ['Trois : "quatre" ?', "  une   ? ", "Cinq\n#six"])
+    assert added == ['Trois : "quatre" ?', "Cinq #six"]  # "une ?" is already listed
+    old_lines, new_lines = source.split("\n"), new.split("\n")
+    assert len(new_lines) == len(old_lines) + 2
+    assert new_lines[5:7] == ['  - "Trois : \\"quatre\\" ?"', '  - "Cinq #six"']
+    assert [line for line in new_lines if line not in old_lines] == new_lines[5:7]
+    assert front_matter(new)["questions"] == ["Une ?", "Deux ?", 'Trois : "quatre" ?',
+                                              "Cinq #six"]
+    assert front_matter(new)["related"] == []
+
+
+def test_add_questions_refuses_a_flow_list():
+    with pytest.raises(TeachError) as error:
+        add_questions('---\nid: a\nquestions: ["a", "b", "c"]\n---\n', ["d"])
+    assert error.value.code == "questions-not-a-list"
+
+
+def test_attach_writes_checks_and_logs(ws):
+    path = article(ws)
+    before = path.read_text("utf-8")
+    change = attach(ws, "tmall-global", "fr", ["Faut-il une marque pour Tmall ?"],
+                    text_hash(before), "conseil@awex.be", section="Qui peut vendre ?")
+    after = path.read_text("utf-8")
+    assert front_matter(after)["questions"][-1] == "Faut-il une marque pour Tmall ?"
+    assert len(after.split("\n")) == len(before.split("\n")) + 1
+    corpus = load_corpus(ws.knowledge_dir)
+    assert not corpus.errors
+    assert "Faut-il une marque pour Tmall ?" in corpus.get("tmall-global", "fr").questions
+    [row] = log_rows(ws)
+    assert (row.id, row.kind, row.advisor, row.path, row.section) == (
+        change.id, "attach", "conseil@awex.be", "fr/tmall-global.md", "Qui peut vendre ?")
+    assert row.questions == ["Faut-il une marque pour Tmall ?"]
+    assert (row.hash_before, row.hash_after) == (text_hash(before), text_hash(after))
+    assert row.previous_text == before and row.created_at is not None
+    assert not list(path.parent.glob(".*.tmp"))
+
+
+def test_nothing_to_add_and_unknown_article(ws):
+    path = article(ws)
+    digest = text_hash(path.read_text("utf-8"))
+    with pytest.raises(TeachError) as error:
+        attach(ws, "tmall-global", "fr", ["Quel est le prix de Tmall Global ?"], digest, "a")
+    assert error.value.code == "nothing-to-add"
+    for article_id, lang in (("../../etc/passwd", "fr"), ("tmall-global", "de"),
+                             ("absent", "fr")):
+        with pytest.raises(TeachError) as error:
+            attach(ws, article_id, lang, ["x ?"], digest, "a")
+        assert error.value.code == "unknown-article"
+    assert log_rows(ws) == []
+
+
+def test_new_article_needs_both_languages_and_undo_removes_both(ws):
+    texts = {
+        "fr": article_text("new-topic", "fr", "Les salons en Chine", [(
+            "Faut-il aller à un salon en Chine ?",
+            "Un salon permet de rencontrer des importateurs. Awex organise des pavillons.")],
+            ["Quels salons en Chine ?", "Faut-il un stand ?", "Awex a-t-elle un pavillon ?"]),
+        "en": article_text("new-topic", "en", "Trade fairs in China", [(
+            "Should I attend a trade fair in China?",
+            "A trade fair lets you meet importers. Awex organises pavilions.")],
+            ["Which fairs in China?", "Do I need a stand?", "Does Awex have a pavilion?"])}
+    with pytest.raises(CheckFailed) as error:
+        teach.create_article(ws, "new-topic", {"en": texts["en"]}, "a")
+    assert "translation-missing" in {i.code for i in error.value.issues}
+    assert not article(ws, "en", "new-topic").exists()
+    changes = teach.create_article(ws, "new-topic", texts, "a")
+    assert [c.hash_before for c in changes] == ["", ""]
+    assert len({c.batch for c in changes}) == 1
+    assert not load_corpus(ws.knowledge_dir).errors
+    with pytest.raises(Conflict):  # it exists now: a second draft of that id is a conflict
+        teach.create_article(ws, "new-topic", texts, "b")
+    undone = undo(ws, changes[1].id, "a")
+    assert sorted(c.undoes for c in undone) == sorted(c.id for c in changes)
+    assert not article(ws, "fr", "new-topic").exists()
+    assert not article(ws, "en", "new-topic").exists()
