@@ -127,6 +127,53 @@ def search(question: str, lang: str | None, mode: str, previous: str | None,
             click.echo(f"source: {source.title} <{source.url}> ({source.date})")
 
 
+SUGGESTIONS = 3
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, required=True,
+              help="Print the result as one JSON object (the only output, for the console).")
+def suggest(as_json: bool) -> None:
+    """Read questions as JSON on stdin ([{"question": "...", "lang": "fr"|"en"|null}]) and
+    print, for each, the decision and the 3 likeliest articles with their best section and
+    score: what the console offers to attach a missed question to (the web process never
+    loads the engine)."""
+    from bot.knowledge.engine import KnowledgeBase
+    from bot.knowledge.store import IndexError_
+    from bot.language import detect_language
+
+    try:
+        items = json.loads(sys.stdin.read() or "[]")
+        if not isinstance(items, list):
+            raise ValueError("a JSON list is expected")
+    except ValueError as exc:
+        click.echo(json.dumps({"status": "bad-input", "error": str(exc)}))
+        sys.exit(2)
+    kb = KnowledgeBase()
+    results = []
+    try:
+        for item in items:
+            question = str(item.get("question") or "") if isinstance(item, dict) else ""
+            lang = item.get("lang") if isinstance(item, dict) else None
+            lang = lang if lang in LANGUAGES else detect_language(question) or "fr"
+            found = kb.search(question, lang)
+            suggestions = []
+            for candidate in found.candidates[:SUGGESTIONS]:
+                answer = kb.search(question, lang, only_article=candidate.article_id).answer
+                suggestions.append({
+                    "article": candidate.article_id, "score": round(candidate.score, 3),
+                    "title": answer.title if answer else candidate.article_id,
+                    "section": answer.heading if answer else "",
+                    "answer_language": answer.lang if answer else lang})
+            results.append({"question": question, "lang": lang, "status": found.status.value,
+                            "confidence": round(found.confidence, 3),
+                            "suggestions": suggestions})
+    except IndexError_ as exc:
+        click.echo(json.dumps({"status": "unavailable", "error": str(exc)}, ensure_ascii=False))
+        sys.exit(1)
+    click.echo(json.dumps({"status": "ok", "results": results}, ensure_ascii=False))
+
+
 OLDEST_FACTS = 20
 
 

@@ -12,6 +12,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import DateTime, Integer, String, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot import storage
 from bot.knowledge.lexical import fold
 from bot.storage import UnansweredQuestion
 
@@ -50,6 +54,7 @@ class QuestionGroup:
     last_seen: dt.datetime | None = None
     closest: str | None = None
     handled: bool = True
+    handled_by: Any = None  # the latest HandledMark, when the console looks it up
 
     @property
     def count(self) -> int:
@@ -85,3 +90,44 @@ def group_questions(rows: Sequence[UnansweredQuestion]) -> list[QuestionGroup]:
             except ValueError:
                 pass
     return groups
+
+
+class HandledMark(storage.Base):
+    """Who marked an unanswered question handled, and when (and which knowledge change, when
+    it was handled by attaching it to an article). Its own table: the questions' table has
+    no migration path for new columns."""
+
+    __tablename__ = "question_handling"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_id: Mapped[int] = mapped_column(Integer, index=True)
+    advisor: Mapped[str] = mapped_column(String(254))
+    handled_at: Mapped[dt.datetime] = mapped_column(DateTime, default=storage.utcnow)
+    change_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+def _ensure_table(database_url: str) -> None:
+    storage.Base.metadata.create_all(storage.engine_for(database_url),
+                                     tables=[storage.Base.metadata.tables["question_handling"]])
+
+
+def mark_handled(database_url: str, ids: Sequence[int], advisor: str,
+                 change_id: int | None = None) -> int:
+    """Mark the questions handled by `advisor` now; returns how many were not yet handled."""
+    _ensure_table(database_url)
+    with storage.session_for(database_url) as db, db.begin():
+        open_ids = list(db.scalars(select(UnansweredQuestion.id).where(
+            UnansweredQuestion.id.in_(list(ids)), UnansweredQuestion.handled.is_(False))))
+        db.execute(update(UnansweredQuestion).where(UnansweredQuestion.id.in_(open_ids))
+                   .values(handled=True))
+        db.add_all([HandledMark(question_id=i, advisor=advisor, change_id=change_id)
+                    for i in open_ids])
+    return len(open_ids)
+
+
+def handled_marks(database_url: str, ids: Sequence[int]) -> dict[int, HandledMark]:
+    """The latest mark of each question among `ids` that has one."""
+    _ensure_table(database_url)
+    with storage.session_for(database_url) as db:
+        rows = db.scalars(select(HandledMark).where(HandledMark.question_id.in_(list(ids)))
+                          .order_by(HandledMark.id))
+        return {row.question_id: row for row in rows}

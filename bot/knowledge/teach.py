@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import yaml
 
@@ -86,21 +86,36 @@ def _key(question: str) -> str:
 
 def attach(ws: Workspace, article_id: str, lang: str, questions: Sequence[str],
            expected_hash: str, advisor: str, section: str = "") -> KnowledgeChange:
-    """Add `questions` as example questions of article `lang/article_id` (see the module
-    docstring for the guarantees). `section` is only recorded: the format has example
-    questions per article, and the engine picks the section by its own match."""
-    path = article_path(ws.knowledge_dir, article_id, lang)
+    """Add `questions` as example questions of article `lang/article_id`."""
+    return attach_languages(ws, article_id, {lang: (questions, expected_hash)}, advisor,
+                            section)[0]
+
+
+def attach_languages(ws: Workspace, article_id: str,
+                     by_lang: Mapping[str, tuple[Sequence[str], str]], advisor: str,
+                     section: str = "") -> list[KnowledgeChange]:
+    """Add each language's questions to that language's file of the article, as one change
+    (both written or neither), each file checked against the hash the advisor's page saw.
+    `section` is only recorded: the format has example questions per article, and the engine
+    picks the section by its own match."""
+    writes = []
     with file_lock(ws.lock_path):
-        current = read_text(path)
-        if current is None:
-            raise TeachError("unknown-article", f"no article {lang}/{article_id}")
-        wanted, added = add_questions(current, questions)
-        if not added:
+        for lang, (questions, expected_hash) in sorted(by_lang.items()):
+            path = article_path(ws.knowledge_dir, article_id, lang)
+            current = read_text(path)
+            if current is None:
+                raise TeachError("unknown-article", f"no article {lang}/{article_id}")
+            wanted, added = add_questions(current, questions)
+            if not added:
+                continue
+            change = KnowledgeChange(
+                advisor=advisor, kind="attach", path=f"{lang}/{article_id}.md",
+                article_id=article_id, lang=lang, section=section,
+                questions_json=json.dumps(added, ensure_ascii=False))
+            writes.append(Write(path, expected_hash, current, wanted, change))
+        if not writes:
             raise TeachError("nothing-to-add", "every question is already listed")
-        change = KnowledgeChange(advisor=advisor, kind="attach", path=f"{lang}/{article_id}.md",
-                                 article_id=article_id, lang=lang, section=section,
-                                 questions_json=json.dumps(added, ensure_ascii=False))
-        return publish(ws, [Write(path, expected_hash, current, wanted, change)])[0]
+        return publish(ws, writes)
 
 
 def create_article(ws: Workspace, article_id: str, texts: dict[str, str], advisor: str,

@@ -55,3 +55,25 @@ def test_check_reports_a_corrupt_serving_index(knowledge_env):
     rebuilt = runner.invoke(main, ["build", "--quiet"])  # same content, but heals the files
     assert rebuilt.exit_code == 0 and "is unreadable" in rebuilt.output
     assert runner.invoke(main, ["check"]).exit_code == 0
+
+
+def test_suggest_reads_questions_on_stdin_and_ranks_articles_with_sections(knowledge_env):
+    runner = CliRunner()
+    missing = runner.invoke(main, ["suggest", "--json"], input='[{"question": "Tmall ?"}]')
+    assert missing.exit_code == 1 and json.loads(missing.output)["status"] == "unavailable"
+    assert runner.invoke(main, ["build", "--quiet"]).exit_code == 0
+    items = [{"question": "Quelle caution faut-il pour Tmall Global ?", "lang": "fr"},
+             {"question": "What does Alibaba do at Liège airport?", "lang": None}]
+    found = runner.invoke(main, ["suggest", "--json"], input=json.dumps(items))
+    assert found.exit_code == 0, found.output
+    outcome = json.loads(found.output)
+    first, second = outcome["results"]
+    assert outcome["status"] == "ok" and second["lang"] == "en"
+    assert first["suggestions"][0]["article"] == "tmall-global"
+    assert first["suggestions"][0]["section"] == "Combien coûte Tmall Global ?"
+    assert second["suggestions"][0] == {**second["suggestions"][0], "article": "liege-hub",
+                                        "section": "What is the Liège hub?"}
+    assert len(first["suggestions"]) <= 3
+    assert all(0 < s["score"] <= 1 for s in first["suggestions"])
+    bad = runner.invoke(main, ["suggest", "--json"], input='{"question": 1}')
+    assert bad.exit_code == 2 and json.loads(bad.output)["status"] == "bad-input"

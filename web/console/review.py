@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, request, url_for
-from sqlalchemy import select, update
+from flask import abort, flash, redirect, request, session, url_for
+from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from bot import storage
-from bot.questions import group_questions
+from bot.questions import group_questions, handled_marks
+from bot.questions import mark_handled as mark_handled_by
 from web.console.core import bp, database_url, render
 
 
@@ -22,8 +23,13 @@ def unanswered() -> tuple[str, int]:
         query = query.where(storage.UnansweredQuestion.handled.is_(False))
     with storage.session_for(database_url()) as db:
         rows = list(db.scalars(query.limit(2000)))
-    return render("unanswered.html", section="unanswered", groups=group_questions(rows),
-                  show_all=show_all)
+    groups = group_questions(rows)
+    if show_all:  # who handled each group, and when (the latest mark among its questions)
+        marks = handled_marks(database_url(), [i for g in groups for i in g.ids])
+        for group in groups:
+            found = [marks[i] for i in group.ids if i in marks]
+            group.handled_by = max(found, key=lambda m: m.handled_at) if found else None
+    return render("unanswered.html", section="unanswered", groups=groups, show_all=show_all)
 
 
 @bp.post("/unanswered/handled")
@@ -32,9 +38,7 @@ def mark_handled() -> WerkzeugResponse:
            if part.strip().isdigit()][:2000]
     if not ids:
         abort(400)
-    with storage.session_for(database_url()) as db, db.begin():
-        db.execute(update(storage.UnansweredQuestion)
-                   .where(storage.UnansweredQuestion.id.in_(ids)).values(handled=True))
+    mark_handled_by(database_url(), ids, str(session.get("advisor_email") or ""))
     flash("marked_handled")
     return redirect(url_for("console.unanswered"))
 

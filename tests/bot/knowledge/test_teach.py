@@ -96,3 +96,17 @@ def test_new_article_needs_both_languages_and_undo_removes_both(ws):
     assert sorted(c.undoes for c in undone) == sorted(c.id for c in changes)
     assert not article(ws, "fr", "new-topic").exists()
     assert not article(ws, "en", "new-topic").exists()
+
+
+def test_a_mixed_group_is_attached_in_each_language_as_one_change(ws):
+    fr, en = article(ws, "fr"), article(ws, "en")
+    hashes = {p: text_hash(p.read_text("utf-8")) for p in (fr, en)}
+    changes = teach.attach_languages(ws, "tmall-global", {
+        "fr": (["Tmall est-il cher ?"], hashes[fr]),
+        "en": (["Is Tmall expensive?", "What is the price of Tmall Global?"], hashes[en])}, "a")
+    assert [(c.lang, c.questions) for c in changes] == [("en", ["Is Tmall expensive?"]),
+                                                        ("fr", ["Tmall est-il cher ?"])]
+    assert changes[0].batch == changes[1].batch
+    assert "Is Tmall expensive?" in front_matter(en.read_text("utf-8"))["questions"]
+    undo(ws, changes[1].id, "a")
+    assert {p: text_hash(p.read_text("utf-8")) for p in (fr, en)} == hashes

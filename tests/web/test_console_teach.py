@@ -1,0 +1,257 @@
+"""Teaching from the console: suggestions, attach (file, change log, handled, build), conflict,
+failed check, undo, login and CSRF; real files and a real SQLite database. `bot suggest` and
+`bot build` are replaced by tiny scripts here (they need the embedding model); the real
+commands are tested in tests/bot and tests/e2e."""
+from __future__ import annotations
+
+import sys
+import time
+
+import pytest
+from sqlalchemy import select
+
+from bot import storage
+from bot.knowledge.publish import text_hash
+from bot.questions import HandledMark
+from tests.helpers.teach import front_matter
+from tests.helpers.web import ADVISOR_EMAIL, csrf_from, page_token
+from web.console import knowledge, teaching
+
+FAKE_SUGGEST = """
+import json, sys
+items = json.load(sys.stdin)
+print(json.dumps({"status": "ok", "results": [
+    {"question": i["question"], "lang": i["lang"] or "fr", "status": "no_answer",
+     "confidence": 0.3, "suggestions": [
+        {"article": "tmall-global", "score": 0.812, "title": "Vendre sur Tmall Global",
+         "section": "Que coûte Tmall Global ?", "answer_language": "fr"},
+        {"article": "old-figures", "score": 0.501, "title": "Anciens chiffres",
+         "section": "Que coûte Tmall Global ?", "answer_language": "fr"}]}
+    for i in items]}))
+"""
+
+
+@pytest.fixture(autouse=True)
+def fake_engine(monkeypatch, tmp_path):
+    """Child processes that answer at once; the build leaves a mark that it ran."""
+    mark = tmp_path / "built"
+    monkeypatch.setattr(teaching, "SUGGEST_COMMAND", [sys.executable, "-c", FAKE_SUGGEST])
+    monkeypatch.setattr(knowledge, "BUILD_COMMAND", [sys.executable, "-c", (
+        f"import json, pathlib; pathlib.Path({str(mark)!r}).write_text('x'); print(json.dumps("
+        "{'status': 'built', 'keys': 1, 'embedded': 1, 'reused': 0, 'seconds': 0.1, "
+        "'errors': []}))")])
+    return mark
+
+
+def db(app):
+    return storage.session_for(app.config["DATABASE_URL"])
+
+
+def questions(app, *rows: tuple[str, str]) -> list[int]:
+    with db(app) as session, session.begin():
+        added = [storage.UnansweredQuestion(conversation_id=f"conv-{n}", question=q,
+                                            language=lang, confidence=0.2)
+                 for n, (q, lang) in enumerate(rows)]
+        session.add_all(added)
+        session.flush()
+        return [q.id for q in added]
+
+
+def teach_page(client, query: str) -> str:
+    """The teach page once the (background) suggestions are in."""
+    deadline = time.monotonic() + 20
+    while True:
+        html = client.get(f"/console/teach?{query}").get_data(as_text=True)
+        if 'http-equiv="refresh"' not in html or time.monotonic() > deadline:
+            return html
+        time.sleep(0.1)
+
+
+def attach(client, html: str, ids: str, article: str, *questions: str, feedback: str = ""):
+    hashes = {k: v for k, v in _hidden(html).items() if k.startswith("hash-")}
+    return client.post("/console/teach/attach", data={
+        "csrf_token": csrf_from(html), "ids": ids, "feedback": feedback, "article": article,
+        "q": list(questions), **hashes})
+
+
+def _hidden(html: str) -> dict[str, str]:
+    import re
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html))
+
+
+def test_teach_pages_need_login(app, client, knowledge_dir):
+    ids = questions(app, ("Quel dépôt pour Tmall ?", "fr"))
+    assert client.get(f"/console/teach?ids={ids[0]}").status_code == 302
+    assert client.get("/console/teach/changes").status_code == 302
+    before = (knowledge_dir / "fr" / "tmall-global.md").read_text("utf-8")
+    for path in ("/console/teach/attach", "/console/teach/undo"):
+        token = page_token(client, "/console/login")  # a refused request clears the session
+        response = client.post(path, data={"csrf_token": token, "ids": str(ids[0]),
+                                           "article": "tmall-global", "change": "1",
+                                           "q": "fr:Quel dépôt pour Tmall ?"})
+        assert response.status_code == 302 and "/console/login" in response.headers["Location"]
+    assert (knowledge_dir / "fr" / "tmall-global.md").read_text("utf-8") == before
+
+
+def test_unanswered_group_links_to_suggestions_with_scores_and_conversation(app, logged_in):
+    ids = questions(app, ("Quel dépôt pour Tmall ?", "fr"), ("Dépôt Tmall combien ?", "fr"))
+    listing = logged_in.get("/console/unanswered").get_data(as_text=True)
+    link = f'/console/teach?ids={ids[1]},{ids[0]}'
+    assert link in listing
+    first = logged_in.get(f"/console/teach?ids={ids[1]},{ids[0]}").get_data(as_text=True)
+    assert 'http-equiv="refresh"' in first  # computed in the background, the page waits not
+    html = teach_page(logged_in, f"ids={ids[1]},{ids[0]}")
+    assert "Vendre sur Tmall Global" in html and "0.81" in html and "0.50" in html
+    assert 'value="tmall-global#Que coûte Tmall Global ?"' in html
+    assert "/console/conversations/conv-0" in html and "/console/conversations/conv-1" in html
+    assert "Le bot n&#39;a pas répondu" in html
+    assert html.count('class="teach-question"') == 2
+
+
+def test_attach_writes_the_file_logs_marks_handled_and_builds(app, logged_in, knowledge_dir,
+                                                              fake_engine):
+    ids = questions(app, ("Quel dépôt pour Tmall ?", "fr"), ("Tmall deposit?", "en"))
+    query = f"ids={ids[0]},{ids[1]}"
+    html = teach_page(logged_in, query)
+    response = attach(logged_in, html, f"{ids[0]},{ids[1]}",
+                      "tmall-global#Que coûte Tmall Global ?",
+                      "fr:Quel dépôt pour Tmall ?", "en:Tmall deposit?")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/console/teach/changes")
+    fr = (knowledge_dir / "fr" / "tmall-global.md").read_text("utf-8")
+    en = (knowledge_dir / "en" / "tmall-global.md").read_text("utf-8")
+    assert front_matter(fr)["questions"][-1] == "Quel dépôt pour Tmall ?"
+    assert front_matter(en)["questions"][-1] == "Tmall deposit?"
+    with db(app) as session:
+        rows = list(session.scalars(select(storage.UnansweredQuestion)))
+        marks = list(session.scalars(select(HandledMark)))
+    assert all(row.handled for row in rows)
+    assert {(m.question_id, m.advisor) for m in marks} == {(i, ADVISOR_EMAIL) for i in ids}
+    deadline = time.monotonic() + 20
+    while not fake_engine.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert fake_engine.exists(), "no build after the change"
+    deadline = time.monotonic() + 5
+    while "awex_last_build" not in app.extensions and time.monotonic() < deadline:
+        time.sleep(0.05)
+    changes = logged_in.get("/console/teach/changes").get_data(as_text=True)
+    assert "L&#39;index a été reconstruit" in changes
+    assert changes.count('class="change"') == 2
+    assert "fr/tmall-global.md" in changes and "Que coûte Tmall Global ?" in changes
+    assert ADVISOR_EMAIL in changes
+
+
+def test_conflict_is_shown_and_nothing_is_lost(app, logged_in, knowledge_dir):
+    ids = questions(app, ("Quel dépôt pour Tmall ?", "fr"))
+    html = teach_page(logged_in, f"ids={ids[0]}")
+    path = knowledge_dir / "fr" / "tmall-global.md"
+    colleague = path.read_text("utf-8").replace(
+        '  - "Tmall Global est-il adapté ?"',
+        '  - "Tmall Global est-il adapté ?"\n  - "Question d\'un collègue ?"')
+    path.write_text(colleague, "utf-8")
+    response = attach(logged_in, html, str(ids[0]), "tmall-global#", "fr:Quel dépôt pour Tmall ?")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Quelqu&#39;un a modifié cet article" in page
+    assert "Question d&#39;un collègue ?" in page and "Quel dépôt pour Tmall ?" in page
+    assert path.read_text("utf-8") == colleague
+    assert _hidden(page)["hash-fr-tmall-global"] == text_hash(colleague)
+    again = attach(logged_in, page, str(ids[0]), "tmall-global#", "fr:Quel dépôt pour Tmall ?")
+    assert again.status_code == 302
+    questions_now = front_matter(path.read_text("utf-8"))["questions"]
+    assert questions_now[-2:] == ["Question d'un collègue ?", "Quel dépôt pour Tmall ?"]
+
+
+def test_failed_check_publishes_nothing_and_names_file_line_fix(app, logged_in, knowledge_dir):
+    ids = questions(app, ("Quel dépôt pour Tmall ?", "fr"))
+    path = knowledge_dir / "fr" / "tmall-global.md"
+    broken = path.read_text("utf-8").replace("topics: [platforms, costs]", "topics: [shopping]")
+    path.write_text(broken, "utf-8")
+    html = teach_page(logged_in, f"ids={ids[0]}")
+    response = attach(logged_in, html, str(ids[0]), "tmall-global#", "fr:Quel dépôt pour Tmall ?")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "fr/tmall-global.md:5" in page and "shopping" in page and "use only:" in page
+    assert path.read_text("utf-8") == broken
+    with db(app) as session:
+        assert not session.get(storage.UnansweredQuestion, ids[0]).handled
+    assert "Aucune modification" in logged_in.get("/console/teach/changes").get_data(
+        as_text=True)
+
+
+def test_undo_restores_the_file_from_the_change_log(app, logged_in, knowledge_dir):
+    ids = questions(app, ("Quel dépôt pour Tmall ?", "fr"))
+    path = knowledge_dir / "fr" / "tmall-global.md"
+    before = path.read_text("utf-8")
+    html = teach_page(logged_in, f"ids={ids[0]}")
+    attach(logged_in, html, str(ids[0]), "tmall-global#", "fr:Quel dépôt pour Tmall ?")
+    changes = logged_in.get("/console/teach/changes").get_data(as_text=True)
+    change_id = _hidden(changes)["change"]
+    response = logged_in.post("/console/teach/undo", data={
+        "csrf_token": csrf_from(changes), "change": change_id}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Modification annulée" in page
+    assert path.read_text("utf-8") == before
+    assert "Annulation" in page and f"(#{change_id})" in page and "Annulée" in page
+    twice = logged_in.post("/console/teach/undo", data={
+        "csrf_token": csrf_from(page), "change": change_id})
+    assert twice.status_code == 400 and "déjà été annulée" in twice.get_data(as_text=True)
+    assert path.read_text("utf-8") == before
+
+
+def test_forms_need_a_csrf_token(app, logged_in, knowledge_dir):
+    ids = questions(app, ("Quel dépôt pour Tmall ?", "fr"))
+    html = teach_page(logged_in, f"ids={ids[0]}")
+    before = (knowledge_dir / "fr" / "tmall-global.md").read_text("utf-8")
+    data = {**_hidden(html), "article": "tmall-global#", "q": "fr:Quel dépôt pour Tmall ?"}
+    data.pop("csrf_token")
+    assert logged_in.post("/console/teach/attach", data=data).status_code == 400
+    assert logged_in.post("/console/teach/undo", data={"change": "1"}).status_code == 400
+    assert (knowledge_dir / "fr" / "tmall-global.md").read_text("utf-8") == before
+
+
+def test_not_helpful_feedback_can_teach_the_bot(app, logged_in, knowledge_dir):
+    with db(app) as session, session.begin():
+        down = storage.Feedback(conversation_id="conv-f", question="Et la caution Tmall ?",
+                                answer_excerpt="Tmall Global demande un dépôt.", helpful=False)
+        up = storage.Feedback(conversation_id="conv-g", question="Merci", helpful=True)
+        session.add_all([down, up])
+    listing = logged_in.get("/console/feedback").get_data(as_text=True)
+    assert listing.count("Apprendre au bot") == 1
+    assert f"/console/teach?feedback={down.id}" in listing
+    html = teach_page(logged_in, f"feedback={down.id}")
+    assert "Tmall Global demande un dépôt." in html and "/console/conversations/conv-f" in html
+    response = attach(logged_in, html, "", "tmall-global#", "fr:Et la caution Tmall ?",
+                      feedback=str(down.id))
+    assert response.status_code == 302
+    assert "Et la caution Tmall ?" in (knowledge_dir / "fr" / "tmall-global.md").read_text(
+        "utf-8")
+    assert logged_in.get("/console/teach?feedback=99999").status_code == 404
+
+
+def test_mark_handled_records_who_and_when(app, logged_in):
+    ids = questions(app, ("Faut-il un bureau à Shanghai ?", "fr"))
+    token = page_token(logged_in, "/console/unanswered")
+    logged_in.post("/console/unanswered/handled", data={"csrf_token": token, "ids": str(ids[0])})
+    html = logged_in.get("/console/unanswered?show=all").get_data(as_text=True)
+    assert f"Traité par {ADVISOR_EMAIL}" in html
+
+
+def test_nothing_chosen_asks_again(app, logged_in, knowledge_dir):
+    ids = questions(app, ("Quel dépôt pour Tmall ?", "fr"))
+    html = teach_page(logged_in, f"ids={ids[0]}")
+    response = attach(logged_in, html, str(ids[0]), "", "fr:Quel dépôt pour Tmall ?")
+    assert response.status_code == 302
+    page = logged_in.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Choisissez un article" in page
+
+
+def test_page_suggestions_failure_still_lets_the_advisor_choose(app, logged_in, monkeypatch):
+    monkeypatch.setattr(teaching, "SUGGEST_COMMAND", [sys.executable, "-c", (
+        "import json; print(json.dumps({'status': 'unavailable', 'error': 'no index'}))")])
+    ids = questions(app, ("Quel dépôt pour Tmall ?", "fr"))
+    html = teach_page(logged_in, f"ids={ids[0]}")
+    assert "Les suggestions ne sont pas disponibles" in html
+    assert '<option value="tmall-global#Que coûte Tmall Global ?">' in html
+
+
