@@ -175,3 +175,20 @@ class TrackerReader:
             elif kind == "kb_no_answer":
                 declined[i] += 1
         return True
+
+    def knowledge_replies(self, since: float) -> list[tuple[str, float, dict[str, Any]]] | None:
+        """The bot's knowledge replies (events whose payload type starts with "kb_") since
+        `since`, oldest first: (conversation id, timestamp, event); for article statistics."""
+        rows = self._rows(
+            select(EVENTS.c.sender_id, EVENTS.c.timestamp, EVENTS.c.data)
+            .where(EVENTS.c.timestamp >= since, EVENTS.c.type_name == "bot",
+                   EVENTS.c.data.like('%"kb_%'))
+            .order_by(EVENTS.c.timestamp, EVENTS.c.id))
+        if rows is None:
+            return None
+        found = []
+        for sender_id, timestamp, data in rows:
+            event = _event(data)
+            if event is not None and (payload_type(event) or "").startswith("kb_"):
+                found.append((str(sender_id), float(timestamp), event))
+        return found
