@@ -15,7 +15,7 @@ export TRANSFORMERS_OFFLINE := 1
 export PYTHONPATH := $(CURDIR)
 PYTEST_ARGS ?=
 # The pytest lane without Rasa, the browser, services or the stack (markers in pyproject.toml).
-UNIT_MARKERS := not e2e and not browser and not services
+UNIT_MARKERS := not e2e and not browser and not services and not slow
 
 .PHONY: help setup run test test-unit lint advisor index model check nlu eval bench clean
 

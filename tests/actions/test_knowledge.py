@@ -1,6 +1,8 @@
 """action_answer_from_knowledge: events, response names and the payload contract."""
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from rasa_sdk.events import SlotSet
 
@@ -9,16 +11,24 @@ from actions.knowledge import ActionAnswerFromKnowledge
 from bot import storage
 from bot.knowledge.engine import KnowledgeBase
 from bot.knowledge.index import build_index
+from bot.settings import Settings
 from tests.helpers.actions import make_tracker, run
+from tests.helpers.corpus import corpus_settings
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Settings:
+    """The tiny corpus's index, built once for the module (the tests only read it)."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        settings = corpus_settings(tmp_path_factory.mktemp("kb"), monkeypatch)
+    build_index(settings)
+    return settings
 
 
 @pytest.fixture
-def kb(knowledge_env, monkeypatch, tmp_path):
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'app.db'}")
-    from bot.settings import Settings
-
-    settings = Settings.from_env()
-    build_index(settings)
+def kb(built, monkeypatch, tmp_path):
+    """A knowledge base on the shared index, logging to this test's own app database."""
+    settings = dataclasses.replace(built, database_url=f"sqlite:///{tmp_path / 'app.db'}")
     base = KnowledgeBase(settings, check_interval=0.0)
     monkeypatch.setattr(knowledge_module, "shared_knowledge_base", lambda: base)
     return base

@@ -185,6 +185,7 @@ asyncio.run(main())
 """
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not RASA_PYTHON.is_file(), reason="Rasa's environment is not built")
 def test_forget_on_a_tracker_store_written_by_rasa(stores, tmp_path):
     """The real thing: Rasa writes two conversations, bot.storage forgets one, Rasa reads

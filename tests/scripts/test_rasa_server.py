@@ -4,6 +4,8 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 RASA_PYTHON = ROOT / "var" / "venv-rasa" / "bin" / "python"
 
@@ -39,6 +41,7 @@ print(json.dumps({"original": original, "cached": outcomes()}))
 """
 
 
+@pytest.mark.slow
 def test_cached_validator_matches_rasa_check(tmp_path):
     script = tmp_path / "check.py"
     script.write_text(SCRIPT, "utf-8")

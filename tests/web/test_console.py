@@ -511,6 +511,7 @@ def test_rebuild_busy_and_crash(logged_in, monkeypatch):
     assert "disk full" not in crashed.get_data(as_text=True)
 
 
+@pytest.mark.slow
 def test_rebuild_builds_then_keeps_an_unchanged_index(logged_in, tmp_path):
     """A real build (embedding model and all) into the temporary AWEX_VAR_DIR."""
     token = page_token(logged_in, "/console/knowledge")
@@ -543,6 +544,7 @@ print(json.dumps({"status": response.status_code, "heavy": heavy}))
 """
 
 
+@pytest.mark.slow
 def test_rebuild_keeps_the_web_process_light(tmp_path, knowledge_dir):
     """A real rebuild through the console, in a fresh process (other tests' imports do not
     count): the build runs in its own process, so the web process never imports the

@@ -16,6 +16,8 @@ from bot.knowledge.engine import KnowledgeBase
 from bot.settings import ROOT, Settings
 
 GOLD = ROOT / "tests" / "data" / "gold.yml"
+# Replays the gold set through the real encoder: make test runs it, make test-unit does not.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

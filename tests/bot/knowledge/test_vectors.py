@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from bot.knowledge.vectors import E5Encoder, Embedder, SentenceTransformerEncoder, load_encoder
 from bot.settings import DEFAULT_MODEL, E5_MODEL, MINILM_MODEL
@@ -30,6 +31,7 @@ def test_e5_ranks_a_french_question_with_its_english_paraphrase():
     assert int(np.argmax(passages @ embedder.embed_query("quelle caution pour tmall"))) == 0
 
 
+@pytest.mark.slow
 def test_sentence_transformers_stays_the_interface_for_other_models():
     embedder = Embedder(MINILM_MODEL)
     assert isinstance(embedder.encoder, SentenceTransformerEncoder)
