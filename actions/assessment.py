@@ -9,69 +9,27 @@ the answers with a button to change each (the form's last slot, assessment_confi
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
+from actions.forms import (
+    COMMANDS,
+    DIGRESSIONS,
+    INVALID,
+    WHICH,
+    TypedAnswerForm,
+    answer_text,
+    intent_of,
+)
 from bot.advice import answers, understanding
 from bot.advice.assessment import default_rules
 from bot.advice.understanding import ANY, CONFIRM
-from bot.knowledge.engine import shared_knowledge_base
-
-# Commands that end or restart the form: never taken as an answer.
-COMMANDS = {"stop", "request_advisor", "start_assessment"}
-# Intents that are usually something else ("combien coûte Tmall ?"): left to the digression
-# rules when the text is not a valid answer ("du chocolat" may be classified ask_knowledge).
-DIGRESSIONS = COMMANDS | {"ask_knowledge", "greet", "bot_challenge", "out_of_scope",
-                          "choose_article", "goodbye", "thanks", "nlu_fallback"}
-INVALID = "__invalid__"
-# The user wants to change an answer but did not say which: asked which, then asked again.
-WHICH = "__which__"
+from bot.knowledge.engine import choose_article_payload, shared_knowledge_base
 
 ASSESSMENT_SLOTS = understanding.SLOTS
-
-
-def answer_text(tracker: Tracker) -> str:
-    """The user's answer: button payloads /affirm and /deny become yes and no."""
-    message = tracker.latest_message or {}
-    intent = (message.get("intent") or {}).get("name")
-    text = message.get("text") or ""
-    if text.startswith("/"):
-        return {"affirm": "yes", "deny": "no"}.get(intent or "", "")
-    return text
-
-
-def _intent(tracker: Tracker) -> str | None:
-    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
-
-
-def extract_answer(slot: str, tracker: Tracker, parser: Callable[[str], Any | None],
-                   attempted: Callable[[str], bool] | None = None) -> dict[str, Any]:
-    """Fill `slot` only when it is the one being asked; see the module docstring.
-
-    `attempted` tells an invalid answer from a digression whatever the intent: a mistyped
-    e-mail address is asked again even when NLU reads it as a question (contact details are
-    examples of no intent).
-    """
-    if tracker.get_slot("requested_slot") != slot:
-        return {}
-    intent = _intent(tracker)
-    text = answer_text(tracker)
-    typed = (tracker.latest_message or {}).get("text") or ""
-    if intent in COMMANDS and (typed.startswith("/") or answers.is_cancel(typed)):
-        return {}
-    value = parser(text)
-    if value is not None:
-        return {slot: value}  # a valid address is never a command, whatever NLU reads
-    if intent in COMMANDS:
-        return {}
-    if intent in DIGRESSIONS and not (attempted and attempted(text)):
-        return {}
-    return {slot: INVALID}
 
 
 def _previous_answer(tracker: Tracker, pending: str) -> str | None:
@@ -99,7 +57,7 @@ def extract_assessment_answer(slot: str, tracker: Tracker,
     """
     if tracker.get_slot("requested_slot") != slot:
         return {}
-    intent = _intent(tracker)
+    intent = intent_of(tracker)
     if intent in COMMANDS:
         return {}
     text = answer_text(tracker)
@@ -125,40 +83,17 @@ def extract_assessment_answer(slot: str, tracker: Tracker,
     return {slot: INVALID}
 
 
-def reject_invalid(slot: str, value: Any, dispatcher: CollectingDispatcher,
-                   response: str = "utter_invalid_answer") -> dict[str, Any]:
-    if value == INVALID:
-        dispatcher.utter_message(response=response)
-        return {slot: None}
-    if value == WHICH:
-        dispatcher.utter_message(response="utter_ask_which_answer")
-        return {slot: None}
-    return {slot: value}
-
-
-class ValidateAssessmentForm(FormValidationAction):
+class ValidateAssessmentForm(TypedAnswerForm):
     """Reads each answer of the assessment form by meaning; unclear answers are asked again."""
+
+    typed_slots = (*ASSESSMENT_SLOTS, CONFIRM)
 
     def name(self) -> str:
         return "validate_assessment_form"
 
-
-def _make_extractor(slot: str):
-    async def extract(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                      domain: DomainDict) -> dict[str, Any]:
+    def extract_typed(self, slot: str, dispatcher: CollectingDispatcher,
+                      tracker: Tracker) -> dict[str, Any]:
         return extract_assessment_answer(slot, tracker, dispatcher)
-
-    async def validate(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                       domain: DomainDict) -> dict[str, Any]:
-        return reject_invalid(slot, value, dispatcher)
-
-    return extract, validate
-
-
-for _slot in ASSESSMENT_SLOTS + [CONFIRM]:
-    _extract, _validate = _make_extractor(_slot)
-    setattr(ValidateAssessmentForm, f"extract_{_slot}", _extract)
-    setattr(ValidateAssessmentForm, f"validate_{_slot}", _validate)
 
 
 def summary_response(slot: str, value: Any) -> str:
@@ -224,8 +159,8 @@ class ActionGiveAssessment(Action):
         for channel in result.channels:
             dispatcher.utter_message(
                 response=f"utter_channel_{channel.id}",
-                buttons=[{"title": index.title(channel.article, language), "payload":
-                          f'/choose_article{{"kb_article":"{channel.article}"}}'}])
+                buttons=[{"title": index.title(channel.article, language),
+                          "payload": choose_article_payload(channel.article)}])
         if result.todos:
             dispatcher.utter_message(response="utter_assessment_todos_intro")
             for todo in result.todos:
@@ -254,7 +189,7 @@ class ActionResetAssessment(Action):
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         every = ASSESSMENT_SLOTS + [CONFIRM]
         text = (tracker.latest_message or {}).get("text") or ""
-        if _intent(tracker) == "change_answer":
+        if intent_of(tracker) == "change_answer":
             reading = understanding.read(text if not text.startswith("/") else "", None,
                                          change_request=True,
                                          change_target=_change_target(tracker))

@@ -8,11 +8,12 @@ import asyncio
 import logging
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
-from actions.assessment import COMMANDS, DIGRESSIONS, INVALID, extract_answer, reject_invalid
+from actions.forms import COMMANDS, DIGRESSIONS, INVALID, TypedAnswerForm, extract_answer
 from bot import storage
 from bot.advice import answers
 from bot.domain import response_text
@@ -22,12 +23,21 @@ log = logging.getLogger(__name__)
 LEAD_SLOTS = ["lead_name", "lead_company", "lead_email", "lead_phone", "lead_consent"]
 
 
-def consent_wording(language: str) -> str:
-    """The exact consent sentence the user agreed to, from the domain, kept with the lead."""
-    return response_text("utter_ask_lead_consent", language)
+# The reply that asks again for each contact detail after an answer that is not one.
+INVALID_RESPONSES = {"lead_name": "utter_invalid_name", "lead_company": "utter_invalid_name",
+                     "lead_email": "utter_invalid_email", "lead_phone": "utter_invalid_phone",
+                     "lead_consent": "utter_invalid_consent"}
+CONSENT_RESPONSE = "utter_ask_lead_consent"
 
 
-def _phone(text: str):
+def consent_wording(language: str, domain: DomainDict | None = None) -> str:
+    """The exact consent sentence the user agreed to, kept with the lead: from the domain
+    rasa-sdk passes to `run()`; read from domain/ only when that one lacks the response."""
+    return response_text(CONSENT_RESPONSE, language, domain) \
+        or response_text(CONSENT_RESPONSE, language)
+
+
+def _phone(text: str) -> str | None:
     """An optional phone: a valid number, or "-" when the user skips ("pas de tel", "no
     phone", the "Passer" button)."""
     if not answers.looks_like_phone(text) and answers.skips_phone(text):
@@ -56,42 +66,26 @@ def extract_typed_value(slot: str, tracker: Tracker) -> dict[str, Any]:
     return {slot: answers.valid_name(text) or INVALID}
 
 
-class ValidateHandoffForm(FormValidationAction):
+class ValidateHandoffForm(TypedAnswerForm):
     """Checks each contact detail; an invalid name, e-mail or phone is asked again."""
+
+    typed_slots = tuple(LEAD_SLOTS)
 
     def name(self) -> str:
         return "validate_handoff_form"
 
-    async def extract_lead_name(self, dispatcher, tracker, domain) -> dict[str, Any]:
-        return extract_typed_value("lead_name", tracker)
+    def extract_typed(self, slot: str, dispatcher: CollectingDispatcher,
+                      tracker: Tracker) -> dict[str, Any]:
+        if slot in ("lead_name", "lead_company"):
+            return extract_typed_value(slot, tracker)
+        if slot == "lead_email":
+            return extract_answer(slot, tracker, answers.valid_email, answers.looks_like_email)
+        if slot == "lead_phone":
+            return extract_answer(slot, tracker, _phone, answers.looks_like_phone)
+        return extract_answer(slot, tracker, answers.parse_yes_no)
 
-    async def extract_lead_company(self, dispatcher, tracker, domain) -> dict[str, Any]:
-        return extract_typed_value("lead_company", tracker)
-
-    async def extract_lead_email(self, dispatcher, tracker, domain) -> dict[str, Any]:
-        return extract_answer("lead_email", tracker, answers.valid_email,
-                              answers.looks_like_email)
-
-    async def extract_lead_phone(self, dispatcher, tracker, domain) -> dict[str, Any]:
-        return extract_answer("lead_phone", tracker, _phone, answers.looks_like_phone)
-
-    async def extract_lead_consent(self, dispatcher, tracker, domain) -> dict[str, Any]:
-        return extract_answer("lead_consent", tracker, answers.parse_yes_no)
-
-    async def validate_lead_name(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        return reject_invalid("lead_name", value, dispatcher, "utter_invalid_name")
-
-    async def validate_lead_company(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        return reject_invalid("lead_company", value, dispatcher, "utter_invalid_name")
-
-    async def validate_lead_email(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        return reject_invalid("lead_email", value, dispatcher, "utter_invalid_email")
-
-    async def validate_lead_phone(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        return reject_invalid("lead_phone", value, dispatcher, "utter_invalid_phone")
-
-    async def validate_lead_consent(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        return reject_invalid("lead_consent", value, dispatcher, "utter_invalid_consent")
+    def invalid_response(self, slot: str) -> str:
+        return INVALID_RESPONSES[slot]
 
 
 class ActionSubmitLead(Action):
@@ -113,7 +107,7 @@ class ActionSubmitLead(Action):
                 storage.store_lead, Settings.from_env().database_url, tracker.sender_id,
                 tracker.get_slot("lead_name"), tracker.get_slot("lead_company"),
                 tracker.get_slot("lead_email"), None if phone in (None, "-") else phone,
-                language, consent_wording(language), tracker.get_slot("assessment_result"))
+                language, consent_wording(language, domain), tracker.get_slot("assessment_result"))
         except Exception:
             log.exception("lead not stored")
             dispatcher.utter_message(response="utter_lead_failed")

@@ -6,6 +6,7 @@ than one file's path.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -33,10 +34,12 @@ def load_domain(folder: Path = DOMAIN_DIR) -> dict[str, Any]:
     return merged
 
 
-def response_text(name: str, language: str) -> str:
+def response_text(name: str, language: str, domain: Mapping[str, Any] | None = None) -> str:
     """The text of response `name` in `language` (the variation whose condition names it; the
-    unconditioned one is French), "" when the domain has none."""
-    for variation in load_domain()["responses"].get(name, []):
+    unconditioned one is French), "" when the domain has none. `domain` is a domain as Rasa
+    sends it to the action server; without one, domain/ is read."""
+    responses = (load_domain() if domain is None else domain).get("responses") or {}
+    for variation in responses.get(name) or []:
         conditions = variation.get("condition") or []
         if (language == "en") == any(c.get("value") == "en" for c in conditions):
             return str(variation.get("text", ""))

@@ -33,6 +33,8 @@ from typing import Any
 
 from itsdangerous import BadSignature, Signer
 
+from bot.knowledge.engine import choose_article_payload
+
 log = logging.getLogger(__name__)
 
 CONVERSATION_ID = re.compile(r"[A-Za-z0-9_-]{32}")  # token_urlsafe(24): 32 characters
@@ -66,15 +68,11 @@ def verify_token(secret: str, token: str) -> str | None:
     return value if CONVERSATION_ID.fullmatch(value) else None
 
 
-def kb_payload(article_id: str) -> str:
-    return '/choose_article{"kb_article":"' + article_id + '"}'
-
-
 def offers_in(messages: list[dict[str, Any]]) -> tuple[frozenset[str], tuple[str, ...]]:
     """(button payloads, article-link payloads) of one bot turn, as the API returns it."""
     buttons = frozenset(b["payload"] for m in messages for b in m.get("buttons", [])
                         if isinstance(b.get("payload"), str) and b["payload"].startswith("/"))
-    links = tuple(kb_payload(a) for m in messages
+    links = tuple(choose_article_payload(a) for m in messages
                   for a in KB_LINK.findall(m.get("text") or ""))
     return buttons, links
 

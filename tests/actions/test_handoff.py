@@ -8,6 +8,7 @@ from rasa_sdk.events import SlotSet
 
 from actions.handoff import ActionSubmitLead, ValidateHandoffForm, consent_wording
 from bot import storage
+from bot.domain import load_domain
 from tests.helpers.actions import make_tracker, run
 
 DETAILS = {"lead_name": "Marie Dupont", "lead_company": "Chocolaterie Dupont",
@@ -134,3 +135,22 @@ def test_a_yes_or_no_name_is_asked_again(dispatcher):
     assert conversation.say("pas de tel", "deny").asked == "lead_consent"
     assert conversation.slots["lead_name"] == "Anne Test"
     assert conversation.slots["lead_phone"] == "-"
+
+
+def test_the_consent_kept_is_the_wording_of_the_domain_rasa_sends(database, dispatcher):
+    """rasa-sdk passes the domain to run(): the lead keeps the sentence the user was shown."""
+    domain = {"responses": {"utter_ask_lead_consent": [
+        {"condition": [{"type": "slot", "name": "language", "value": "en"}],
+         "text": "English consent, version 2 (GDPR)."},
+        {"text": "Consentement, version 2 (RGPD)."}]}}
+    tracker = make_tracker(slots={**DETAILS, "lead_consent": True, "language": "en"})
+    run(ActionSubmitLead(), dispatcher, tracker, domain)
+    [lead] = storage.recent(database, storage.Lead)
+    assert lead.consent_text == "English consent, version 2 (GDPR)."
+    assert consent_wording("fr", domain) == "Consentement, version 2 (RGPD)."
+
+
+def test_without_the_response_in_the_domain_the_wording_is_read_from_domain_files():
+    assert consent_wording("en", {"responses": {}}) == consent_wording("en")
+    assert consent_wording("fr", load_domain()) == consent_wording("fr")
+    assert "RGPD" in consent_wording("fr", {})

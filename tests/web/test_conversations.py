@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.knowledge.engine import choose_article_payload
 from tests.helpers.ports import free_port
 from web import chat, create_app
 from web.conversations import (
@@ -15,7 +16,6 @@ from web.conversations import (
     MemoryOffers,
     Offers,
     issue_token,
-    kb_payload,
     neutralise,
     new_conversation_id,
     offers_in,
@@ -44,7 +44,7 @@ def test_offers_of_a_turn():
                 {"text": "Et [Tmall](kb:tmall-global)."}]
     buttons, links = offers_in(messages)
     assert buttons == {"/affirm"}  # text suggestions are not intents
-    assert links == (kb_payload("jd-worldwide"), kb_payload("tmall-global"))
+    assert links == (choose_article_payload("jd-worldwide"), choose_article_payload("tmall-global"))
 
 
 def test_last_turn_buttons_and_every_article_link():
@@ -55,7 +55,7 @@ def test_last_turn_buttons_and_every_article_link():
     assert offers.to_rasa("c2", "/affirm") == NEUTRAL_PREFIX + "/affirm"
     offers.remember("c1", [{"text": "Merci."}])
     assert offers.to_rasa("c1", "/affirm") == NEUTRAL_PREFIX + "/affirm"
-    assert offers.to_rasa("c1", kb_payload("a")) == kb_payload("a")
+    assert offers.to_rasa("c1", choose_article_payload("a")) == choose_article_payload("a")
     assert offers.to_rasa("c2", "/request_advisor") == "/request_advisor"
     assert offers.to_rasa("c1", "bonjour / hello") == "bonjour / hello"
     assert neutralise("/x") == "\u2060/x" and not "\u2060".isspace()
@@ -73,6 +73,7 @@ def test_memory_offers_are_bounded_and_expire(monkeypatch):
     assert store.get("c") == (frozenset(), ())
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not RASA_PYTHON.exists(), reason="needs the Rasa environment (make setup)")
 def test_rasa_reads_a_neutralised_message_as_text():
     """Against Rasa 3.6's own code: UserMessage strips whitespace, then YAMLStoryReader
