@@ -30,8 +30,9 @@ if str(ROOT) not in sys.path:  # run as `python scripts/stack.py`
     sys.path.insert(0, str(ROOT))
 
 from bot.logs import DailyLog, prune_logs  # noqa: E402
+from bot.settings import ENV_FILE, Settings, read_env_file  # noqa: E402
 
-VAR = Path(os.environ.get("AWEX_VAR_DIR", ROOT / "var"))
+VAR = Settings.from_env().var_dir
 RASA_PYTHON = VAR / "venv-rasa" / "bin" / "python"
 # `rasa` started through this launcher: Rasa's check of action-server replies, compiled once,
 # and tracebacks logged without the exceptions' messages (bot/logs.py).
@@ -60,15 +61,15 @@ def persistent_secret(path: Path = SECRET_FILE) -> str:
 
 
 def log_retention_days(env: dict[str, str]) -> int:
-    return int(env.get("AWEX_LOG_RETENTION_DAYS") or 14)
+    return Settings.from_env(env).log_retention_days
 
 
 @dataclass
 class Ports:
-    # Read when a Ports is made (not at import), so `main` can load .env first.
-    rasa: int = field(default_factory=lambda: int(os.environ.get("RASA_PORT", "5005")))
-    actions: int = field(default_factory=lambda: int(os.environ.get("ACTION_SERVER_PORT", "5055")))
-    web: int = field(default_factory=lambda: int(os.environ.get("WEB_PORT", "8080")))
+    # Read when a Ports is made (not at import): RASA_PORT, ACTION_SERVER_PORT, WEB_PORT.
+    rasa: int = field(default_factory=lambda: Settings.from_env().rasa_port)
+    actions: int = field(default_factory=lambda: Settings.from_env().action_server_port)
+    web: int = field(default_factory=lambda: Settings.from_env().web_port)
 
 
 @dataclass
@@ -83,34 +84,12 @@ class Stack:
         return f"http://127.0.0.1:{self.ports.web}"
 
     # KEY=VALUE lines for the three processes (secrets, DATABASE_URL...); ignored by git, see
-    # .env.example. Variables already set in the environment win over the file.
-    env_file = ROOT / ".env"
-
-    @staticmethod
-    def read_env_file(path: Path) -> dict[str, str]:
-        """Parse a .env file: KEY=VALUE per line, `#` comments, blank lines, an optional
-        `export ` prefix and matching single or double quotes around the value. A missing
-        file is an empty mapping; a malformed line is an error naming its line."""
-        if not path.is_file():
-            return {}
-        values: dict[str, str] = {}
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
-            if line.startswith("export "):
-                line = line[len("export "):].lstrip()
-            key, sep, value = line.partition("=")
-            key, value = key.strip(), value.strip()
-            if not sep or not key.replace("_", "a").isalnum() or key[0].isdigit():
-                raise ValueError(f"{path}:{number}: expected KEY=VALUE")
-            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-                value = value[1:-1]
-            values[key] = value
-        return values
+    # .env.example. Variables already set in the environment win over the file. Rasa reads
+    # its endpoints' ${VARIABLES} from its environment only, hence passed on here.
+    env_file = ENV_FILE
 
     def environment(self) -> dict[str, str]:
-        env = {**self.read_env_file(self.env_file), **os.environ}
+        env = {**read_env_file(self.env_file), **os.environ}
         env.update({
             "PYTHONPATH": str(ROOT),
             "HF_HUB_OFFLINE": "1",
@@ -120,11 +99,12 @@ class Stack:
             "RASA_URL": f"http://127.0.0.1:{self.ports.rasa}",
             "WEB_PORT": str(self.ports.web),
             "ACTION_SERVER_PORT": str(self.ports.actions),
-            "SANIC_HOST": env.get("ACTION_SERVER_HOST", "127.0.0.1"),
+            "SANIC_HOST": Settings.from_env(env).action_server_host,
         })
         env.update(self.env)
-        if not env.get("AWEX_SECRET_KEY"):
-            path = Path(env.get("AWEX_VAR_DIR") or VAR) / "secret_key"
+        configured = Settings.from_env(env)
+        if not configured.secret_key:
+            path = configured.var_dir / "secret_key"
             path.parent.mkdir(parents=True, exist_ok=True)
             env["AWEX_SECRET_KEY"] = persistent_secret(path)
         return env
@@ -138,7 +118,7 @@ class Stack:
             "rasa": [str(RASA_PYTHON), str(RASA_LAUNCHER), "run",
                      "--model", str(VAR / "models" / "awex.tar.gz"),
                      "--interface", "127.0.0.1", "--port", str(self.ports.rasa),
-                     "--endpoints", self.environment().get("RASA_ENDPOINTS", "endpoints.yml"),
+                     "--endpoints", Settings.from_env(self.environment()).rasa_endpoints,
                      "--credentials", "credentials.yml"],
             "web": [str(APP_PYTHON), "-m", "web.serve"],
         }
@@ -232,7 +212,7 @@ def running_stack(ports: Ports, log_dir: Path, env: dict[str, str] | None = None
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.parse_args()
-    for key, value in Stack.read_env_file(Stack.env_file).items():
+    for key, value in read_env_file(Stack.env_file).items():
         os.environ.setdefault(key, value)  # the environment wins over .env
     stack = Stack(Ports(), VAR / "logs")
     stopping = False

@@ -1,27 +1,30 @@
-""".env.example documents every environment variable the code reads, with safe placeholders;
-scripts/stack.py loads an ignored .env below the real environment."""
+"""bot/settings.py declares every environment variable once; .env.example and the README's
+configuration table list exactly those, the code reads no other; .env is read below the real
+environment (by the settings and by scripts/stack.py)."""
 from __future__ import annotations
 
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.settings import ROOT
+import pytest
+
+from bot.settings import ROOT, Environment, Settings, configuration_table, read_env_file
 from scripts.stack import Ports, Stack
 
 EXAMPLE = ROOT / ".env.example"
+DECLARED = set(Environment.model_fields)
 NAME = r"([A-Z][A-Z0-9_]*)"
-# How Python code here reads a variable: os.environ.get / os.environ[...] / os.getenv /
-# "X" in os.environ / env.get (Settings.from_env, stack.environment) / _env_path(env, "X") /
-# self.environment().get("X").
+# How Python code could read a variable directly: os.environ.get / os.environ[...] /
+# os.getenv / "X" in os.environ / env.get / env[...] / self.environment().get("X"). Only
+# bot/settings.py may (through pydantic-settings, so it matches none of these).
 PYTHON_READS = [
     re.compile(rf"""environ\.get\(\s*["']{NAME}["']"""),
     re.compile(rf"""environ\[\s*["']{NAME}["']\s*\]"""),
     re.compile(rf"""getenv\(\s*["']{NAME}["']"""),
     re.compile(rf"""["']{NAME}["']\s+(?:not\s+)?in\s+(?:os\.)?environ\b"""),
     re.compile(rf"""\benv\.get\(\s*["']{NAME}["']"""),
-    re.compile(rf"""\benv\[\s*["']{NAME}["']\s*\]"""),
-    re.compile(rf"""_env_path\(\s*env\s*,\s*["']{NAME}["']"""),
+    re.compile(rf"""\benv\[\s*["']{NAME}["']\s*\](?!\s*=[^=])"""),  # not an assignment
     re.compile(rf"""environment\(\)\.get\(\s*["']{NAME}["']"""),
 ]
 YAML_READS = re.compile(rf"\$\{{{NAME}\}}")  # Rasa's ${VAR} in endpoints files
@@ -63,17 +66,40 @@ def documented() -> dict[str, dict[str, str]]:
 def test_the_scanner_sees_the_known_reads():
     """Guards the regexes: if the code's style changes, this fails before the real test lies."""
     read = variables_read()
-    for name in ("AWEX_SECRET_KEY", "DATABASE_URL", "AWEX_VAR_DIR", "TRACKER_DB_URL",
-                 "AWEX_RETENTION_DAYS", "TRACKER_PASSWORD", "ACTION_SERVER_URL", "WEB_THREADS",
-                 "RASA_ENDPOINTS", "ACTION_SERVER_HOST", "VAR"):
+    for name in ("TRACKER_PASSWORD", "TRACKER_HOST", "LOCK_STORE_PORT", "ACTION_SERVER_URL",
+                 "VAR", "PYTEST_ARGS"):
         assert name in read, name
+    assert PYTHON_READS[0].findall('os.environ.get("AWEX_X", "1")') == ["AWEX_X"]
 
 
-def test_every_variable_read_by_the_code_is_in_env_example():
-    missing = {name: sorted(files) for name, files in variables_read().items()
-               if name not in documented()}
-    assert not missing, ("add these variables to .env.example (one comment line, then "
-                         f"#NAME=safe-placeholder): {missing}")
+def test_every_variable_read_anywhere_is_declared_in_the_settings():
+    undeclared = {name: sorted(files) for name, files in variables_read().items()
+                  if name not in DECLARED}
+    assert not undeclared, f"declare these variables in bot/settings.py: {undeclared}"
+
+
+def test_python_reads_variables_only_through_the_settings_module():
+    direct = {name: sorted(f for f in files if f.endswith(".py") and f != "bot/settings.py")
+              for name, files in variables_read().items()}
+    assert not {name: files for name, files in direct.items() if files}, (
+        "read them through bot.settings (Settings.from_env() or Environment.read())")
+
+
+def test_env_example_lists_exactly_the_declared_variables_with_their_descriptions():
+    entries = documented()
+    assert set(entries) == DECLARED, (sorted(set(entries) - DECLARED),
+                                      sorted(DECLARED - set(entries)))
+    for name, info in Environment.model_fields.items():
+        assert info.description, name
+        assert entries[name]["comment"] == f"# {info.description}", name
+
+
+def test_readme_configuration_table_is_the_settings_table():
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert configuration_table() in readme, (
+        "paste the output of `python -m bot.settings` as the README's configuration table")
+    rows = re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \|", readme, re.MULTILINE)
+    assert sorted(rows) == sorted(DECLARED)
 
 
 def test_every_entry_has_one_comment_line():
@@ -125,12 +151,34 @@ def test_stack_without_dot_env_and_with_a_bad_line(tmp_path):
     assert stack.environment()["PYTHONPATH"] == str(ROOT)
     bad = tmp_path / "bad.env"
     bad.write_text("GOOD=1\nthis is not an assignment\n", "utf-8")
-    try:
-        Stack.read_env_file(bad)
-    except ValueError as exc:
-        assert ":2:" in str(exc)
-    else:
-        raise AssertionError("a malformed .env line must be an error")
+    with pytest.raises(ValueError, match=":2:"):
+        read_env_file(bad)
+
+
+def test_settings_read_dot_env_below_the_environment(tmp_path, monkeypatch):
+    env_file = tmp_path / ".env"
+    env_file.write_text("AWEX_RETENTION_DAYS=30\nexport WEB_PORT='9090'\nAWEX_TRUSTED_PROXIES=\n"
+                        "NOT_OURS=1\n", "utf-8")
+    monkeypatch.setenv("WEB_PORT", "7070")
+    monkeypatch.delenv("AWEX_RETENTION_DAYS", raising=False)
+    monkeypatch.delenv("AWEX_TRUSTED_PROXIES", raising=False)
+    environment = Environment(_env_file=env_file)
+    assert environment.AWEX_RETENTION_DAYS == 30
+    assert environment.WEB_PORT == 7070  # the real environment wins
+    assert environment.AWEX_TRUSTED_PROXIES == 0  # empty is unset
+
+
+def test_settings_from_a_mapping_ignore_the_process_environment(monkeypatch):
+    monkeypatch.setenv("AWEX_RETENTION_DAYS", "7")
+    assert Settings.from_env({}).retention_days == 90
+    assert Settings.from_env({"AWEX_RETENTION_DAYS": "12"}).retention_days == 12
+    assert Settings.from_env().retention_days == 7
+    configured = Settings.from_env({"LOCK_STORE_HOST": "redis.internal",
+                                    "AWEX_ALLOWED_ORIGINS": "https://a.example,https://b.example"})
+    assert configured.ratelimit_storage_uri == "redis://redis.internal:6379/2"
+    assert configured.allowed_origins == ("https://a.example", "https://b.example")
+    with pytest.raises(ValueError):
+        Settings.from_env({"WEB_PORT": "eighty"})
 
 
 def test_dot_env_is_ignored_by_git():

@@ -11,7 +11,6 @@ the console answers 503 with the reason, and the log says it at start.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -19,7 +18,7 @@ from typing import Any
 from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bot.settings import Settings
+from bot.settings import Environment, Settings
 
 MIN_SECRET_CHARS = 32
 # Placeholders that were once shipped (the old constant, .env.example's): never a secret.
@@ -42,19 +41,19 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Application factory; `test_config` overrides settings in tests."""
     app = Flask(__name__)
     settings = Settings.from_env()
-    secret = os.environ.get("AWEX_SECRET_KEY", "")
+    secret = settings.secret_key
     app.config.update(
         SECRET_KEY=None if secret_problem(secret) else secret,
         SECRET_PROBLEM=secret_problem(secret),
         RASA_URL=settings.rasa_url,
         DATABASE_URL=settings.database_url,
-        RASA_TIMEOUT=float(os.environ.get("AWEX_RASA_TIMEOUT", "30")),
+        RASA_TIMEOUT=settings.rasa_timeout,
         MAX_MESSAGE_CHARS=1000,
         # Messages per minute; benchmarks on loopback raise the per-IP limit.
-        RATE_LIMIT_PER_SESSION=int(os.environ.get("AWEX_RATE_LIMIT_PER_SESSION", "30")),
-        RATE_LIMIT_PER_IP=int(os.environ.get("AWEX_RATE_LIMIT_PER_IP", "120")),
+        RATE_LIMIT_PER_SESSION=settings.rate_limit_per_session,
+        RATE_LIMIT_PER_IP=settings.rate_limit_per_ip,
         MAX_CONTENT_LENGTH=16 * 1024,
-        ALLOWED_ORIGINS=[o for o in os.environ.get("AWEX_ALLOWED_ORIGINS", "").split(",") if o],
+        ALLOWED_ORIGINS=list(settings.allowed_origins),
         # Advisor console: CSRF checked by the console blueprint only (the JSON API has none),
         # tokens valid as long as the login, logins expire after 8 hours.
         WTF_CSRF_CHECK_DEFAULT=False,
@@ -68,8 +67,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
         LOGIN_MAX_FAILURES=5,
         LOGIN_WINDOW_SECONDS=15 * 60,
-        TRACKER_SQLITE_PATH=os.environ.get("TRACKER_SQLITE_PATH",
-                                           str(settings.var_dir / "rasa_tracker.db")),
+        TRACKER_SQLITE_PATH=str(settings.tracker_sqlite_path),
+        # Set (e.g. the PostgreSQL store at scale): the console reads it; unset, the SQLite file.
+        TRACKER_DB_URL=Environment.read().TRACKER_DB_URL or None,
     )
     if test_config:
         app.config.update(test_config)

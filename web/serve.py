@@ -6,11 +6,11 @@ exceptions' messages (bot/logs.py: a database error quotes the row it could not 
 from __future__ import annotations
 
 import logging
-import os
 
 from waitress import serve
 
 from bot.logs import hide_exception_messages
+from bot.settings import Settings
 from web import create_app
 
 
@@ -18,9 +18,9 @@ def main() -> None:
     hide_exception_messages()
     logging.basicConfig(level=logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    host = os.environ.get("WEB_HOST", "127.0.0.1")
-    serve(create_app(), host=host, port=int(os.environ.get("WEB_PORT", "8080")),
-          threads=int(os.environ.get("WEB_THREADS", "16")), ident="awex-advisor")
+    settings = Settings.from_env()
+    serve(create_app(), host=settings.web_host, port=settings.web_port,
+          threads=settings.web_threads, ident="awex-advisor")
 
 
 if __name__ == "__main__":

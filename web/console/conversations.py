@@ -3,7 +3,6 @@ PostgreSQL, bot/tracker_store.py), and deleting a conversation with its lead, fe
 unanswered questions when a person asks for it (GDPR)."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from flask import current_app, request, session, url_for
@@ -26,9 +25,10 @@ def tracker_path() -> Path:
 
 
 def tracker_url() -> str:
-    """Rasa's tracker store as a SQLAlchemy URL: TRACKER_DB_URL (app config or environment,
-    e.g. the PostgreSQL store at scale) when set, else the SQLite file TRACKER_SQLITE_PATH."""
-    configured = current_app.config.get("TRACKER_DB_URL") or os.environ.get("TRACKER_DB_URL")
+    """Rasa's tracker store as a SQLAlchemy URL: TRACKER_DB_URL (the app's config, from the
+    environment: e.g. the PostgreSQL store at scale) when set, else the SQLite file
+    TRACKER_SQLITE_PATH."""
+    configured = current_app.config.get("TRACKER_DB_URL")
     return configured or f"sqlite:///{tracker_path()}"
 
 
