@@ -9,9 +9,11 @@ bot/knowledge/publish.py.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import yaml
 
@@ -132,3 +134,52 @@ def create_article(ws: Workspace, article_id: str, texts: dict[str, str], adviso
                     (questions or {}).get(lang, []), ensure_ascii=False))
             writes.append(Write(path, "", read_text(path), text, change))
         return publish(ws, writes)
+
+
+# ---------------------------------------------------------------------------- new article
+
+
+@dataclass
+class Draft:
+    """A new article as the console's form gives it, in both languages. Every section cites
+    every source (the advisor can narrow it in the file later)."""
+
+    article_id: str
+    titles: dict[str, str]
+    topics: list[str]
+    sources: list[dict[str, str]]  # id, title, url, date
+    sections: list[dict[str, tuple[str, str]]]  # per section: lang -> (heading, paragraph)
+    questions: dict[str, list[str]]
+    reviewed: dt.date = field(default_factory=dt.date.today)
+
+
+def render_article(draft: Draft, lang: str) -> str:
+    """The knowledge file of one language, in the format of knowledge/README.md. Strings are
+    written as JSON, which is valid YAML, so quotes and colons never break the header."""
+    def quoted(value: str) -> str:
+        return json.dumps(" ".join(value.split()), ensure_ascii=False)
+
+    lines = ["---", f"id: {draft.article_id}", f"lang: {lang}",
+             f"title: {quoted(draft.titles.get(lang, ''))}",
+             f"topics: [{', '.join(draft.topics)}]", "sources:"]
+    for source in draft.sources:
+        lines += [f"  - id: {source.get('id', '')}",
+                  f"    title: {quoted(source.get('title', ''))}",
+                  f"    url: {quoted(source.get('url', ''))}",
+                  f"    date: {quoted(source.get('date', ''))}"]
+    lines += [f"reviewed: {draft.reviewed.isoformat()}", "related: []", "questions:"]
+    lines += [f"  - {quoted(q)}" for q in draft.questions.get(lang, []) if clean_question(q)]
+    lines += ["---", ""]
+    label = "Sources :" if lang == "fr" else "Sources:"
+    cited = ", ".join(s.get("id", "") for s in draft.sources)
+    for section in draft.sections:
+        heading, text = section.get(lang, ("", ""))
+        lines += [f"## {' '.join(heading.split())}", "", text.strip(), f"{label} {cited}", ""]
+    return "\n".join(lines)
+
+
+def create_draft(ws: Workspace, draft: Draft, advisor: str) -> list[KnowledgeChange]:
+    """Save the draft as knowledge/fr and knowledge/en files, only if `bot check` passes."""
+    return create_article(ws, draft.article_id,
+                          {lang: render_article(draft, lang) for lang in ("fr", "en")},
+                          advisor, draft.questions)

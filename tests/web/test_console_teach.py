@@ -8,6 +8,7 @@ import sys
 import time
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import select
 
 from bot import storage
@@ -16,6 +17,7 @@ from bot.questions import HandledMark
 from tests.helpers.teach import front_matter
 from tests.helpers.web import ADVISOR_EMAIL, csrf_from, page_token
 from web.console import knowledge, teaching
+from web.strings import ui_strings
 
 FAKE_SUGGEST = """
 import json, sys
@@ -83,8 +85,9 @@ def test_teach_pages_need_login(app, client, knowledge_dir):
     ids = questions(app, ("Quel dépôt pour Tmall ?", "fr"))
     assert client.get(f"/console/teach?ids={ids[0]}").status_code == 302
     assert client.get("/console/teach/changes").status_code == 302
+    assert client.get(f"/console/teach/draft?ids={ids[0]}").status_code == 302
     before = (knowledge_dir / "fr" / "tmall-global.md").read_text("utf-8")
-    for path in ("/console/teach/attach", "/console/teach/undo"):
+    for path in ("/console/teach/attach", "/console/teach/undo", "/console/teach/draft"):
         token = page_token(client, "/console/login")  # a refused request clears the session
         response = client.post(path, data={"csrf_token": token, "ids": str(ids[0]),
                                            "article": "tmall-global", "change": "1",
@@ -207,6 +210,11 @@ def test_forms_need_a_csrf_token(app, logged_in, knowledge_dir):
     data.pop("csrf_token")
     assert logged_in.post("/console/teach/attach", data=data).status_code == 400
     assert logged_in.post("/console/teach/undo", data={"change": "1"}).status_code == 400
+    for path in ("/console/teach/attach", "/console/teach/undo", "/console/teach/draft"):
+        refused = logged_in.post(path, data={**data, "article_id": "x", "change": "1"})
+        assert refused.status_code == 400
+        assert escape(ui_strings()["fr"]["console_csrf_failed"]) in refused.get_data(as_text=True)
+    assert not (knowledge_dir / "fr" / "x.md").exists()
     assert (knowledge_dir / "fr" / "tmall-global.md").read_text("utf-8") == before
 
 
@@ -255,3 +263,54 @@ def test_page_suggestions_failure_still_lets_the_advisor_choose(app, logged_in, 
     assert '<option value="tmall-global#Que coûte Tmall Global ?">' in html
 
 
+
+
+def draft_form(html: str, **fields: str) -> dict[str, object]:
+    form: dict[str, object] = {"csrf_token": csrf_from(html), "ids": _hidden(html)["ids"],
+                               "article_id": "salons-chine", "topics": ["marketing"],
+                               "title_fr": "Les salons en Chine", "title_en": "Trade fairs",
+                               "source_id_0": "awex", "source_title_0": "Awex : salons",
+                               "source_url_0": "https://example.org/awex",
+                               "source_date_0": "2025",
+                               "heading_fr_0": "Faut-il aller à un salon en Chine ?",
+                               "text_fr_0": "Un salon permet de rencontrer des importateurs. "
+                                            "Awex organise des pavillons belges.",
+                               "heading_en_0": "Should I attend a fair in China?",
+                               "text_en_0": "A fair lets you meet importers. Awex organises "
+                                            "Belgian pavilions.",
+                               "questions_en": "Which fairs?\nDo I need a stand?\nA pavilion?"}
+    import re
+    form["questions_fr"] = re.search(r'name="questions_fr"[^>]*>([^<]*)</textarea>',
+                                     html).group(1).replace("&#39;", "'")
+    form.update(fields)
+    return form
+
+
+def test_draft_a_new_article_from_a_group(app, logged_in, knowledge_dir):
+    ids = questions(app, ("Faut-il aller au salon CIIE ?", "fr"), ("Un stand au CIIE ?", "fr"),
+                    ("Quels salons en Chine ?", "fr"))
+    teach_html = teach_page(logged_in, f"ids={ids[0]},{ids[1]},{ids[2]}")
+    assert f"/console/teach/draft?ids={ids[0]},{ids[1]},{ids[2]}" in teach_html
+    html = logged_in.get(f"/console/teach/draft?ids={ids[0]},{ids[1]},{ids[2]}").get_data(
+        as_text=True)
+    assert "Faut-il aller au salon CIIE ?\nUn stand au CIIE ?\nQuels salons en Chine ?" in html
+    # fewer than 3 English questions: refused with file, line and fix, nothing written
+    refused = logged_in.post("/console/teach/draft",
+                             data=draft_form(html, questions_en="Which fairs?"))
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "en/salons-chine.md" in page
+    assert "at least 3 example questions" in page
+    assert 'value="Les salons en Chine"' in page  # the advisor's text is kept
+    assert not (knowledge_dir / "fr" / "salons-chine.md").exists()
+    saved = logged_in.post("/console/teach/draft", data=draft_form(html))
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    fr = front_matter((knowledge_dir / "fr" / "salons-chine.md").read_text("utf-8"))
+    assert fr["questions"] == ["Faut-il aller au salon CIIE ?", "Un stand au CIIE ?",
+                               "Quels salons en Chine ?"]
+    assert (knowledge_dir / "en" / "salons-chine.md").exists()
+    with db(app) as session:
+        assert all(session.get(storage.UnansweredQuestion, i).handled for i in ids)
+    again = logged_in.post("/console/teach/draft", data=draft_form(html))
+    assert again.status_code == 409 and "déjà cet identifiant" in again.get_data(as_text=True)
+    changes = logged_in.get("/console/teach/changes").get_data(as_text=True)
+    assert changes.count("Nouvel article") == 2

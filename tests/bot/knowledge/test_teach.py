@@ -110,3 +110,33 @@ def test_a_mixed_group_is_attached_in_each_language_as_one_change(ws):
     assert "Is Tmall expensive?" in front_matter(en.read_text("utf-8"))["questions"]
     undo(ws, changes[1].id, "a")
     assert {p: text_hash(p.read_text("utf-8")) for p in (fr, en)} == hashes
+
+
+def test_a_draft_is_rendered_in_the_format_and_saved_when_it_checks(ws):
+    draft = teach.Draft(
+        article_id="trade-fairs", titles={"fr": 'Salons : "CIIE" et autres', "en": "Fairs"},
+        topics=["marketing"],
+        sources=[{"id": "awex", "title": "Awex: salons", "url": "https://example.org/awex",
+                  "date": "2025"}],
+        sections=[{"fr": ("Faut-il aller à un salon en Chine ?",
+                          "Un salon permet de rencontrer des importateurs. Awex organise "
+                          "des pavillons belges."),
+                   "en": ("Should I attend a fair in China?",
+                          "A fair lets you meet importers. Awex organises Belgian "
+                          "pavilions.")}],
+        questions={"fr": ["Quels salons en Chine ?", "Faut-il un stand ?", "Un pavillon ?"],
+                   "en": ["Which fairs?", "Do I need a stand?", "A pavilion?"]})
+    text = teach.render_article(draft, "fr")
+    assert front_matter(text)["title"] == 'Salons : "CIIE" et autres'
+    assert text.rstrip().endswith("Sources : awex")
+    assert teach.render_article(draft, "en").rstrip().endswith("Sources: awex")
+    changes = teach.create_draft(ws, draft, "a@awex.be")
+    assert [c.kind for c in changes] == ["draft", "draft"]
+    corpus = load_corpus(ws.knowledge_dir)
+    assert not corpus.errors
+    assert corpus.get("trade-fairs", "en").questions[0] == "Which fairs?"
+    draft.article_id, draft.questions = "short", {"fr": ["Une seule ?"], "en": []}
+    with pytest.raises(CheckFailed) as error:
+        teach.create_draft(ws, draft, "a@awex.be")
+    assert {i.code for i in error.value.issues} == {"questions-too-few"}
+    assert not article(ws, "fr", "short").exists()
