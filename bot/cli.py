@@ -26,15 +26,17 @@ def main() -> None:
 
 
 @main.command()
-def check() -> None:
+@click.option("--lang", "language", type=click.Choice(LANGUAGES), default=None,
+              help="Language of the messages (default: AWEX_CHECK_LANGUAGE, else en).")
+def check(language: str | None) -> None:
     """Validate every knowledge file; exit non-zero on any error."""
     from bot.knowledge.articles import load_corpus
 
     settings = Settings.from_env()
     corpus = load_corpus(settings.knowledge_dir, stale_after_months=settings.stale_after_months,
                          fact_max_age_months=settings.fact_max_age_months)
-    for issue in corpus.issues:
-        click.echo(str(issue), err=issue.level == "error")
+    for issue in corpus.issues:  # file:line: level: message — fix
+        click.echo(issue.text(language or settings.check_language), err=issue.level == "error")
     click.echo(f"{len(corpus.articles)} articles checked: {len(corpus.errors)} error(s), "
                f"{len(corpus.warnings)} warning(s)")
     index_error = _serving_index_error(settings)
@@ -256,6 +258,37 @@ def evaluate_command(gold: Path | None, out: Path | None, calibrate: bool) -> No
     for miss in evaluation.check_targets(report.test):
         click.echo(f"below target: {miss}", err=True)
     click.echo(f"report: {out / 'retrieval.md'}, chart: {out / 'retrieval.png'}")
+
+
+@main.command(name="eval-quick")
+@click.option("--json", "as_json", is_flag=True, required=True,
+              help="Print one JSON object: the index measured and its figures per language.")
+@click.option("--gold", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Gold question file (default: tests/data/gold.yml).")
+def eval_quick(as_json: bool, gold: Path | None) -> None:
+    """The frozen test split of the gold questions through the serving index with the shipped
+    tuning (hybrid only, no cross-validation): the figures the console compares before and
+    after a publish, in well under a minute."""
+    from bot.eval_guard import FIGURES
+    from bot.knowledge import evaluation
+    from bot.knowledge.engine import KnowledgeBase
+    from bot.knowledge.store import IndexError_
+    from bot.settings import ROOT
+
+    questions = [q for q in evaluation.load_gold(gold or ROOT / "tests" / "data" / "gold.yml")
+                 if q.split == "test"]
+    kb = KnowledgeBase(check_interval=10.0 ** 9)  # one index for the whole run
+    try:
+        measured = kb.index().path.name
+        outcomes = [evaluation.outcome(q, kb.search(q.text, q.lang, previous_article=q.previous))
+                    for q in questions]
+    except IndexError_ as exc:
+        click.echo(json.dumps({"status": "unavailable", "error": str(exc)}, ensure_ascii=False))
+        sys.exit(1)
+    figures = {lang: {name: round(getattr(m, name), 4) for name in FIGURES}
+               for lang, m in evaluation.by_language(outcomes).items()}
+    click.echo(json.dumps({"status": "ok", "index": measured, "questions": len(questions),
+                           "figures": figures}))
 
 
 # ------------------------------------------------------------------------- data protection

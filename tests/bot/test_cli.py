@@ -77,3 +77,35 @@ def test_suggest_reads_questions_on_stdin_and_ranks_articles_with_sections(knowl
     assert all(0 < s["score"] <= 1 for s in first["suggestions"])
     bad = runner.invoke(main, ["suggest", "--json"], input='{"question": 1}')
     assert bad.exit_code == 2 and json.loads(bad.output)["status"] == "bad-input"
+
+
+def test_eval_quick_measures_the_test_split_of_the_serving_index(knowledge_env, tmp_path):
+    from bot.knowledge.evaluation import GoldQuestion
+
+    candidates = [("Combien coûte Tmall Global ?", "fr", ["tmall-global"]),
+                  ("Quel est le prix de Tmall Global ?", "fr", ["tmall-global"]),
+                  ("What does Alibaba do in Liège?", "en", ["liege-hub"]),
+                  ("What is Cainiao?", "en", ["liege-hub"]),
+                  ("Who can sell on Tmall Global?", "en", ["tmall-global"]),
+                  ("Quelle est la météo à Namur ?", "fr", []),
+                  ("Qu'est-ce que Cainiao ?", "fr", ["liege-hub"]),
+                  ("How much does Tmall Global cost?", "en", ["tmall-global"])]
+    test = [c for c in candidates if GoldQuestion(c[0], c[1], tuple(c[2])).split == "test"]
+    dev = [c for c in candidates if c not in test]
+    assert test and dev, "the split of these questions changed: pick others"
+    gold = tmp_path / "gold.yml"
+    gold.write_text(json.dumps([{"q": q, "lang": lang, "expect": expect}
+                                for q, lang, expect in candidates]), "utf-8")  # JSON is YAML
+    runner = CliRunner()
+    missing = runner.invoke(main, ["eval-quick", "--json", "--gold", str(gold)])
+    assert missing.exit_code == 1 and json.loads(missing.output)["status"] == "unavailable"
+    assert runner.invoke(main, ["build", "--quiet"]).exit_code == 0
+    result = runner.invoke(main, ["eval-quick", "--json", "--gold", str(gold)])
+    assert result.exit_code == 0, result.output
+    outcome = json.loads(result.output)
+    assert outcome["status"] == "ok" and outcome["questions"] == len(test)
+    assert outcome["index"].startswith("build-")
+    assert set(outcome["figures"]) == {"fr", "en", "all"}
+    assert set(outcome["figures"]["all"]) == {"right_section", "right_article", "answered",
+                                              "declined", "wrong"}
+    assert all(0 <= v <= 1 for m in outcome["figures"].values() for v in m.values())

@@ -16,7 +16,7 @@ from bot.knowledge.publish import text_hash
 from bot.questions import HandledMark
 from tests.helpers.teach import front_matter
 from tests.helpers.web import ADVISOR_EMAIL, csrf_from, page_token
-from web.console import knowledge, teaching
+from web.console import guard, knowledge, teaching
 from web.strings import ui_strings
 
 FAKE_SUGGEST = """
@@ -42,7 +42,20 @@ def fake_engine(monkeypatch, tmp_path):
         f"import json, pathlib; pathlib.Path({str(mark)!r}).write_text('x'); print(json.dumps("
         "{'status': 'built', 'keys': 1, 'embedded': 1, 'reused': 0, 'seconds': 0.1, "
         "'errors': []}))")])
+    monkeypatch.setattr(guard, "EVAL_COMMAND", [sys.executable, "-c", FAKE_EVAL,
+                                                str(tmp_path / "var" / "index")])
     return mark
+
+
+# The quick evaluation, faked: figures per index build, the second one worse.
+FAKE_EVAL = """
+import json, pathlib, sys
+name = (pathlib.Path(sys.argv[1]) / "CURRENT").read_text().strip()
+answered = {"build-1": 0.8, "build-2": 0.7}.get(name, 0.8)
+figures = {lang: {"right_section": 0.5, "right_article": 0.7, "answered": answered,
+                  "declined": 0.95, "wrong": 0.05} for lang in ("all", "fr", "en")}
+print(json.dumps({"status": "ok", "index": name, "questions": 3, "figures": figures}))
+"""
 
 
 def db(app):
@@ -314,3 +327,40 @@ def test_draft_a_new_article_from_a_group(app, logged_in, knowledge_dir):
     assert again.status_code == 409 and "déjà cet identifiant" in again.get_data(as_text=True)
     changes = logged_in.get("/console/teach/changes").get_data(as_text=True)
     assert changes.count("Nouvel article") == 2
+
+
+def test_the_guard_compares_the_figures_before_and_after_a_publish(app, logged_in, tmp_path,
+                                                                   monkeypatch):
+    index = tmp_path / "var" / "index"
+    (index / "build-1").mkdir(parents=True)
+    (index / "CURRENT").write_text("build-1")
+    monkeypatch.setattr(knowledge, "BUILD_COMMAND", [sys.executable, "-c", (
+        f"import json, pathlib; pathlib.Path({str(index / 'CURRENT')!r}).write_text('build-2');"
+        " print(json.dumps({'status': 'built', 'keys': 1, 'embedded': 1, 'reused': 0, "
+        "'seconds': 0.1, 'errors': []}))")])
+    ids = questions(app, ("Quel dépôt pour Tmall ?", "fr"))
+    html = teach_page(logged_in, f"ids={ids[0]}")
+    assert attach(logged_in, html, str(ids[0]), "tmall-global#",
+                  "fr:Quel dépôt pour Tmall ?").status_code == 302
+    deadline = time.monotonic() + 30
+    while (guard.latest(app) or {}).get("status") != "done" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    page = logged_in.get("/console/teach/changes").get_data(as_text=True)
+    assert "le bot répond moins bien à d&#39;autres" in page
+    warning = page.split('class="result failed guard-warning"', 1)[1].split("</div>", 1)[0]
+    assert warning.count("<li>") == 3  # answered, in all, fr and en
+    assert "Répondues (fr) : 80.0 % → 70.0 %" in warning
+    assert guard.guard(app).store.get("build-1")["all"]["answered"] == 0.8
+
+
+def test_the_guard_without_figures_from_before(app, logged_in):
+    ids = questions(app, ("Quel dépôt pour Tmall ?", "fr"))
+    html = teach_page(logged_in, f"ids={ids[0]}")
+    attach(logged_in, html, str(ids[0]), "tmall-global#", "fr:Quel dépôt pour Tmall ?")
+    deadline = time.monotonic() + 30
+    while (guard.latest(app) or {}).get("status") not in ("done", "failed") \
+            and time.monotonic() < deadline:
+        time.sleep(0.1)
+    page = logged_in.get("/console/teach/changes").get_data(as_text=True)
+    # no index at all in this test: the fake evaluation cannot run, and the page says so
+    assert "La mesure n&#39;a pas pu être faite" in page

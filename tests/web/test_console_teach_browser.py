@@ -14,10 +14,10 @@ import pytest
 from bot import storage
 from tests.helpers.teach import front_matter
 from tests.helpers.web import ADVISOR_EMAIL, ADVISOR_PASSWORD, live_server, write_article
-from tests.web.test_console_teach import FAKE_SUGGEST
+from tests.web.test_console_teach import FAKE_EVAL, FAKE_SUGGEST
 from tests.web.test_widget_browser import browser  # noqa: F401 (the shared Chromium fixture)
 from web import chat, create_app
-from web.console import knowledge, teaching
+from web.console import guard, knowledge, teaching
 from web.strings import ui_strings
 
 pytestmark = pytest.mark.browser
@@ -40,6 +40,8 @@ def stack(tmp_path, monkeypatch) -> Iterator[dict[str, Any]]:
     monkeypatch.setattr(knowledge, "BUILD_COMMAND", [sys.executable, "-c", (
         "import json; print(json.dumps({'status': 'built', 'keys': 1, 'embedded': 1, "
         "'reused': 0, 'seconds': 0.1, 'errors': []}))")])
+    monkeypatch.setattr(guard, "EVAL_COMMAND", [sys.executable, "-c", FAKE_EVAL,
+                                                str(tmp_path / "var" / "index")])
     chat.reset_limits()
     app = create_app(test_config={"SECRET_KEY": "browser-test", "DATABASE_URL": database_url,
                                   "RASA_URL": "http://127.0.0.1:9", "RASA_TIMEOUT": 2.0,

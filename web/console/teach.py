@@ -14,10 +14,11 @@ from flask import abort, current_app, flash, redirect, request, session, url_for
 from sqlalchemy import select
 
 from bot import storage
+from bot.eval_guard import FIGURES
 from bot.knowledge import publish, teach
 from bot.questions import mark_handled
 from bot.settings import LANGUAGES, Settings
-from web.console import teaching
+from web.console import guard, teaching
 from web.console.core import bp, database_url, render
 
 
@@ -127,7 +128,8 @@ def _changes_page(status: int = 200, **extra: Any) -> tuple[str, int]:
     ws = teaching_workspace()
     return render("teach_changes.html", status=status, section="changes",
                   changes=publish.changes(ws), undone=publish.undone_ids(ws),
-                  build=teaching.last_build(current_app), **extra)
+                  build=teaching.last_build(current_app),
+                  guard=guard.latest(current_app), figures=FIGURES, **extra)
 
 
 @bp.post("/teach/undo")

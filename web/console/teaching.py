@@ -22,7 +22,7 @@ from flask import Flask, current_app
 
 from bot.knowledge.publish import text_hash
 from bot.settings import LANGUAGES, ROOT, Settings
-from web.console import knowledge
+from web.console import guard, knowledge
 
 SUGGEST_COMMAND = [sys.executable, "-m", "bot.cli", "suggest", "--json"]
 SUGGEST_TIMEOUT = 10 * 60  # seconds; the first call loads the model and the index
@@ -124,6 +124,8 @@ def schedule_build(app: Flask) -> None:
 
 
 def _build_worker(app: Flask) -> None:
+    """Build while changes are pending; after each published build, the evaluation guard
+    (outside the build lock: it takes longer than the build)."""
     with app.app_context():
         while _PENDING.is_set():
             if not knowledge._REBUILD_LOCK.acquire(timeout=knowledge.BUILD_TIMEOUT):
@@ -132,15 +134,21 @@ def _build_worker(app: Flask) -> None:
                 if not _PENDING.is_set():
                     return
                 _PENDING.clear()
+                before_index = index_stamp(Settings.from_env())
+                before = guard.start_before(app, before_index)
                 try:
                     result = knowledge.run_build()
                 except Exception:
                     app.logger.exception("console: index build after a change failed")
                     result = {"status": "crashed"}
-                app.extensions["awex_last_build"] = {**result, "at": time.time()}
+                app.extensions["awex_last_build"] = {
+                    **result, "at": time.time(), "when": time.strftime("%H:%M:%S UTC",
+                                                                       time.gmtime())}
                 app.logger.info("console: index build after a change: %s", result["status"])
             finally:
                 knowledge._REBUILD_LOCK.release()
+            if result["status"] == "built":
+                guard.after_build(app, before_index, before)
 
 
 def last_build(app: Flask) -> dict[str, Any] | None:

@@ -1,0 +1,86 @@
+"""The evaluation guard in the console: after each publish, the held-out figures of the index
+before and after (`bot eval-quick` in a child process; the web process never loads the engine)
+and a warning for every figure that dropped (bot/eval_guard.py compares and stores them).
+
+It runs in the background after the build, so the chat and the advisor never wait for it; the
+"before" figures are measured while the build runs, unless the previous publish left them.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+from flask import Flask
+
+from bot.eval_guard import FigureStore, drops
+from bot.settings import ROOT, Settings
+
+EVAL_COMMAND = [sys.executable, "-m", "bot.cli", "eval-quick", "--json"]
+EVAL_TIMEOUT = 30 * 60  # seconds
+
+
+class Guard:
+    def __init__(self, store: FigureStore):
+        self.store = store
+        self.state: dict[str, Any] | None = None  # the latest comparison, or "running"
+
+
+def guard(app: Flask) -> Guard:
+    found: Guard = app.extensions.setdefault("awex_eval_guard", Guard(FigureStore(
+        Settings.from_env().var_dir / "eval_guard.json")))
+    return found
+
+
+def measure(app: Flask) -> str | None:
+    """Run the quick evaluation on the serving index and store its figures; the name of the
+    index it measured, or None when it failed (logged)."""
+    try:
+        done = subprocess.run(EVAL_COMMAND, cwd=ROOT, env=dict(os.environ), capture_output=True,
+                              text=True, timeout=EVAL_TIMEOUT)
+        lines = done.stdout.strip().splitlines()
+        outcome = json.loads(lines[-1]) if lines else {}
+    except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
+        app.logger.error("console: bot eval-quick failed: %s", exc)
+        return None
+    if outcome.get("status") != "ok" or not isinstance(outcome.get("figures"), dict):
+        app.logger.error("console: bot eval-quick failed: %s",
+                         outcome.get("error") or done.stderr[-500:])
+        return None
+    index = str(outcome.get("index") or "")
+    guard(app).store.put(index, outcome["figures"])
+    return index
+
+
+def start_before(app: Flask, index: str) -> threading.Thread | None:
+    """Measure the serving index now (while the build runs) unless its figures are known."""
+    if not index or guard(app).store.get(index) is not None:
+        return None
+    thread = threading.Thread(target=measure, args=(app,), daemon=True)
+    thread.start()
+    return thread
+
+
+def after_build(app: Flask, before_index: str, before: threading.Thread | None) -> None:
+    """Measure the new index and compare it with the one it replaced."""
+    state = guard(app)
+    state.state = {"status": "running"}
+    if before is not None:
+        before.join()
+    after_index = measure(app)
+    old = state.store.get(before_index) if before_index else None
+    new = state.store.get(after_index) if after_index else None
+    state.state = {"status": "done" if new is not None else "failed", "before": old,
+                   "after": new, "drops": drops(old, new) if old and new else [],
+                   "when": time.strftime("%H:%M:%S UTC", time.gmtime())}
+    if state.state["drops"]:
+        app.logger.warning("console: evaluation figures dropped after a publish: %s",
+                           state.state["drops"])
+
+
+def latest(app: Flask) -> dict[str, Any] | None:
+    return guard(app).state
