@@ -479,6 +479,16 @@ def test_knowledge_health_page(logged_in, knowledge_dir):
     assert "Aucun index de recherche" in html
 
 
+def test_check_messages_are_worded_in_the_console_language(logged_in, knowledge_dir):
+    (knowledge_dir / "fr" / "broken.md").write_text("pas de front matter\n", encoding="utf-8")
+    french = logged_in.get("/console/knowledge").get_data(as_text=True)
+    assert "le fichier ne commence pas par l&#39;en-tête" in french
+    assert "does not start with front matter" not in french
+    english = logged_in.get("/console/knowledge?lang=en").get_data(as_text=True)
+    assert "the file does not start with front matter" in english
+    assert "put a line &#39;---&#39; first" in english
+
+
 def test_rebuild_refused_when_the_corpus_has_errors(logged_in, knowledge_dir):
     (knowledge_dir / "en" / "tmall-global.md").unlink()  # FR without its EN version
     token = page_token(logged_in, "/console/knowledge")

@@ -19,7 +19,7 @@ from typing import Any
 from flask import current_app, session
 
 from bot.settings import ROOT, Settings
-from web.console.core import bp, render
+from web.console.core import bp, console_lang, render
 from web.pages import LANGS
 
 _REBUILD_LOCK = threading.Lock()
@@ -27,8 +27,9 @@ BUILD_COMMAND = [sys.executable, "-m", "bot.cli", "build", "--quiet", "--json"]
 BUILD_TIMEOUT = 30 * 60  # seconds; a first build of a large corpus embeds every key
 
 
-def knowledge_health(settings: Settings) -> dict[str, Any]:
-    """Everything the knowledge page shows, from the advisors' files and the current index."""
+def knowledge_health(settings: Settings, language: str = "en") -> dict[str, Any]:
+    """Everything the knowledge page shows, from the advisors' files and the current index;
+    check messages in `language` (bot/knowledge/messages)."""
     from bot.knowledge.articles import load_corpus, oldest_fact_per_article
     from bot.knowledge.store import current_path, read_meta
 
@@ -56,7 +57,8 @@ def knowledge_health(settings: Settings) -> dict[str, Any]:
             name = str(Path(issue.path).relative_to(root))
         except ValueError:
             name = str(issue.path)
-        return {"file": name, "line": issue.line, "message": issue.message, "fix": issue.fix}
+        message, fix = issue.render(language)
+        return {"file": name, "line": issue.line, "message": message, "fix": fix}
 
     index: dict[str, Any] | None = None
     current = current_path(settings.index_dir)
@@ -101,7 +103,7 @@ def run_build() -> dict[str, Any]:
 @bp.get("/knowledge")
 def knowledge() -> tuple[str, int]:
     return render("knowledge.html", section="knowledge",
-                  health=knowledge_health(Settings.from_env()), result=None)
+                  health=knowledge_health(Settings.from_env(), console_lang()), result=None)
 
 
 @bp.post("/knowledge/rebuild")
@@ -124,4 +126,5 @@ def rebuild() -> tuple[str, int]:
     status = 200 if result["status"] in ("built", "unchanged") else \
         409 if result["status"] == "busy" else 422 if result["status"] == "failed" else 500
     return render("knowledge.html", status=status, section="knowledge",
-                  health=knowledge_health(Settings.from_env()), result=result)
+                  health=knowledge_health(Settings.from_env(), console_lang()),
+                  result=result)
