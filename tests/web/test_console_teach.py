@@ -339,7 +339,10 @@ def test_the_guard_compares_the_figures_before_and_after_a_publish(app, logged_i
         " print(json.dumps({'status': 'built', 'keys': 1, 'embedded': 1, 'reused': 0, "
         "'seconds': 0.1, 'errors': []}))")])
     ids = questions(app, ("Quel dépôt pour Tmall ?", "fr"))
-    html = teach_page(logged_in, f"ids={ids[0]}")
+    html = teach_page(logged_in, f"ids={ids[0]}")  # measures the serving index meanwhile
+    deadline = time.monotonic() + 30
+    while guard.guard(app).store.get("build-1") is None and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert attach(logged_in, html, str(ids[0]), "tmall-global#",
                   "fr:Quel dépôt pour Tmall ?").status_code == 302
     deadline = time.monotonic() + 30

@@ -2,8 +2,9 @@
 before and after (`bot eval-quick` in a child process; the web process never loads the engine)
 and a warning for every figure that dropped (bot/eval_guard.py compares and stores them).
 
-It runs in the background after the build, so the chat and the advisor never wait for it; the
-"before" figures are measured while the build runs, unless the previous publish left them.
+It runs in the background, so the chat and the advisor never wait for it: the "before" figures
+when an advisor opens a teach page (unless a previous publish left them), the "after" ones once
+the build is published.
 """
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from flask import Flask
 from bot.eval_guard import FigureStore, drops
 from bot.settings import ROOT, Settings
 
-EVAL_COMMAND = [sys.executable, "-m", "bot.cli", "eval-quick", "--json"]
+# A background measurement at low priority: the chat and the index build come first.
+EVAL_COMMAND = ["nice", "-n", "10", sys.executable, "-m", "bot.cli", "eval-quick", "--json"]
 EVAL_TIMEOUT = 30 * 60  # seconds
 
 
@@ -28,6 +30,8 @@ class Guard:
     def __init__(self, store: FigureStore):
         self.store = store
         self.state: dict[str, Any] | None = None  # the latest comparison, or "running"
+        self.running: dict[str, threading.Thread] = {}  # "before" measurements per index
+        self.lock = threading.Lock()
 
 
 def guard(app: Flask) -> Guard:
@@ -56,19 +60,27 @@ def measure(app: Flask) -> str | None:
     return index
 
 
-def start_before(app: Flask, index: str) -> threading.Thread | None:
-    """Measure the serving index now (while the build runs) unless its figures are known."""
-    if not index or guard(app).store.get(index) is not None:
-        return None
-    thread = threading.Thread(target=measure, args=(app,), daemon=True)
-    thread.start()
-    return thread
+def start_before(app: Flask, index: str) -> None:
+    """Measure the serving index in the background unless its figures are known or being
+    measured: called when an advisor opens a teach page, so the "before" figures are usually
+    ready by the time a change is published, and the build does not share the CPU with them."""
+    state = guard(app)
+    with state.lock:
+        running = state.running.get(index)
+        if not index or state.store.get(index) is not None or \
+                (running is not None and running.is_alive()):
+            return
+        state.running[index] = threading.Thread(target=measure, args=(app,), daemon=True)
+        state.running[index].start()
 
 
-def after_build(app: Flask, before_index: str, before: threading.Thread | None) -> None:
-    """Measure the new index and compare it with the one it replaced."""
+def after_build(app: Flask, before_index: str) -> None:
+    """Measure the new index and compare it with the one it replaced (waiting for that one's
+    measurement when it is still running)."""
     state = guard(app)
     state.state = {"status": "running"}
+    with state.lock:
+        before = state.running.pop(before_index, None)
     if before is not None:
         before.join()
     after_index = measure(app)

@@ -51,11 +51,12 @@ def _page(ids: list[int], feedback_id: int | None, status: int = 200,
           **extra: Any) -> tuple[str, int]:
     settings = Settings.from_env()
     questions = _questions(ids, feedback_id)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    guard.start_before(app, teaching.index_stamp(settings))  # the evaluation guard's "before"
     distinct: dict[tuple[str, str | None], None] = {}
     for q in questions:
         distinct.setdefault((q["question"], q["lang"]), None)
-    found = teaching.suggestions().get(current_app._get_current_object(),  # type: ignore[attr-defined]
-                                       teaching.index_stamp(settings), list(distinct))
+    found = teaching.suggestions().get(app, teaching.index_stamp(settings), list(distinct))
     for q in questions:
         result = (found or {}).get((q["question"], q["lang"])) or {}
         q["suggestions"] = result.get("suggestions") or []

@@ -135,7 +135,6 @@ def _build_worker(app: Flask) -> None:
                     return
                 _PENDING.clear()
                 before_index = index_stamp(Settings.from_env())
-                before = guard.start_before(app, before_index)
                 try:
                     result = knowledge.run_build()
                 except Exception:
@@ -148,7 +147,7 @@ def _build_worker(app: Flask) -> None:
             finally:
                 knowledge._REBUILD_LOCK.release()
             if result["status"] == "built":
-                guard.after_build(app, before_index, before)
+                guard.after_build(app, before_index)
 
 
 def last_build(app: Flask) -> dict[str, Any] | None:
