@@ -28,7 +28,7 @@ from bot.knowledge.articles import Source, split_sentences
 from bot.knowledge.lexical import lemmas
 from bot.knowledge.store import IndexError_, current_path
 from bot.knowledge.tuning import GateModel, RetrievalTuning
-from bot.knowledge.vectors import Embedder
+from bot.knowledge.vectors import Embedder, VectorIndex
 from bot.settings import LANGUAGES, Settings
 
 log = logging.getLogger(__name__)
@@ -98,6 +98,8 @@ class Signals:
     coverage: np.ndarray
     known: float = 0.0  # share of the query's words the corpus uses ("Japon" is not one)
     opener: bool = False  # a "where do I start?" question
+    companion: np.ndarray | None = None  # the companion encoder's cosines, when there is one
+    named: tuple[int, ...] = ()  # the articles the question's rare words name (see named_articles)
 
 
 @dataclass
@@ -122,6 +124,15 @@ def choose_article_payload(article_id: str) -> str:
 def lexical_score(bm25: np.ndarray, coverage: np.ndarray, saturation: float) -> np.ndarray:
     """(1 - exp(-bm25 / saturation)) * coverage: in [0, 1), comparable with a cosine."""
     return np.asarray((1.0 - np.exp(-bm25 / saturation)) * coverage, dtype=np.float32)
+
+
+def dense_mix(signals: Signals, tuning: RetrievalTuning, lang: str) -> np.ndarray:
+    """The dense score of every key: the primary encoder's cosine, mixed with the companion's
+    by the language's companion weight."""
+    weight = tuning.companion_weight.get(lang, 0.0)
+    if signals.companion is None or weight <= 0.0:
+        return signals.dense
+    return np.asarray((1.0 - weight) * signals.dense + weight * signals.companion, np.float32)
 
 
 def mode_weights(mode: str, tuning: RetrievalTuning, lang: str) -> tuple[float, float]:
@@ -166,10 +177,13 @@ class KnowledgeIndex:
     """One loaded, immutable index build. A reload creates a new object; searches in flight
     keep using the one they started with."""
 
-    def __init__(self, path: Path, settings: Settings, embedder: Embedder | None = None):
-        stored = store.load(path, settings.model_name)
+    def __init__(self, path: Path, settings: Settings, embedder: Embedder | None = None,
+                 tuning: RetrievalTuning | None = None,
+                 companion_embedder: Embedder | None = None):
+        companion_model = (tuning or settings.tuning()).companion_model
+        stored = store.load(path, settings.model_name, companion_model)
         self.path, self.meta = path, stored.meta
-        self.bm25, self.vectors = stored.bm25, stored.vectors
+        self.bm25, self.vectors, self.companion = stored.bm25, stored.vectors, stored.companion
         self.key_section = stored.key_section
         articles = stored.articles
         self.size = len(stored.key_record)
@@ -186,6 +200,8 @@ class KnowledgeIndex:
         self.section_keys = {(articles[r]["id"], articles[r]["lang"]): np.array(v, np.int64)
                              for r, v in by_record.items()}
         self.embedder = embedder or Embedder(settings.model_name)
+        self.companion_embedder = (companion_embedder or Embedder(companion_model)) \
+            if stored.companion is not None else None
 
     def title(self, article_id: str, lang: str) -> str:
         article = self.articles.get((article_id, lang)) or self.articles.get(
@@ -199,8 +215,11 @@ class KnowledgeIndex:
         return [t for t in lemmas([query], lang)[0] if t not in chitchat]
 
     def signals(self, query: str, lang: str, tuning: RetrievalTuning, depth: int = 200,
-                dense: bool = True, timings: dict[str, float] | None = None) -> Signals:
-        """Dense cosine, raw BM25 and query coverage of every key (dense 0 beyond `depth`)."""
+                dense: bool = True, timings: dict[str, float] | None = None,
+                all_encoders: bool = False) -> Signals:
+        """Dense cosines, raw BM25 and query coverage of every key (dense 0 beyond `depth`).
+        The companion encoder runs only when the language gives it weight, or for
+        `all_encoders` (calibration weighs every mix)."""
         timings = {} if timings is None else timings
         terms = self.content_terms(query, lang, tuning)
         opener = any(re.search(p, query, re.IGNORECASE)
@@ -208,22 +227,52 @@ class KnowledgeIndex:
         if not terms:
             empty = np.zeros(self.size, np.float32)
             return Signals(query, 0, empty, empty, empty, opener=opener)
-        start = time.perf_counter()
-        cosines = np.zeros(self.size, dtype=np.float32)
-        if dense:
-            vector = self.embedder.embed_query(query)
-            embedded = time.perf_counter()
-            found, ids = self.vectors.search(vector, min(depth, self.size))
-            cosines[ids] = np.maximum(found, 0.0)
-            timings["embedding"] = timings.get("embedding", 0.0) + embedded - start
-            timings["dense_search"] = timings.get("dense_search", 0.0) + \
-                time.perf_counter() - embedded
+        cosines = self._cosines(self.embedder, self.vectors, query, depth, timings) \
+            if dense else np.zeros(self.size, dtype=np.float32)
+        companion = None
+        if dense and self.companion is not None and self.companion_embedder is not None and (
+                all_encoders or tuning.companion_weight.get(lang, 0.0) > 0.0):
+            companion = self._cosines(self.companion_embedder, self.companion, query, depth,
+                                      timings)
         start = time.perf_counter()
         corrected = self.bm25.correct(terms)
         bm25, coverage = self.bm25.scores(corrected)
         timings["lexical"] = timings.get("lexical", 0.0) + time.perf_counter() - start
         known = sum(map(self.bm25.knows, corrected)) / len(corrected)
-        return Signals(query, len(terms), cosines, bm25, coverage, known, opener)
+        named = self.named_articles(corrected, tuning)
+        return Signals(query, len(terms), cosines, bm25, coverage, known, opener, companion,
+                       named)
+
+    def named_articles(self, terms: list[str], tuning: RetrievalTuning) -> tuple[int, ...]:
+        """The articles a short question names (a person, a company, a platform few articles
+        mention): those holding every word of the question, when each word is in at most
+        `name_max_articles` articles. Empty when the question names nothing."""
+        limit = tuning.name_max_articles
+        if not limit or not terms or len(terms) > tuning.follow_up_max_terms:
+            return ()
+        holders = []
+        for term in set(terms):
+            keys, _ = self.bm25.postings(term)
+            if not len(keys):
+                return ()  # a word the corpus does not know: not a name it holds
+            holders.append(set(np.unique(self.key_article[keys]).tolist()))
+        if max(map(len, holders)) > min(limit, len(self.article_ids) - 1):
+            return ()  # a common word ("Chine", "président de la Chine"): not a lookup
+        return tuple(sorted(set.intersection(*holders)))
+
+    def _cosines(self, embedder: Embedder, vectors: VectorIndex, query: str, depth: int,
+                 timings: dict[str, float]) -> np.ndarray:
+        """One encoder's cosine with every key (0 beyond the `depth` nearest)."""
+        start = time.perf_counter()
+        cosines = np.zeros(self.size, dtype=np.float32)
+        vector = embedder.embed_query(query)
+        embedded = time.perf_counter()
+        found, ids = vectors.search(vector, min(depth, self.size))
+        cosines[ids] = np.maximum(found, 0.0)
+        timings["embedding"] = timings.get("embedding", 0.0) + embedded - start
+        timings["dense_search"] = timings.get("dense_search", 0.0) + \
+            time.perf_counter() - embedded
+        return cosines
 
     def per_article(self, key_scores: np.ndarray) -> np.ndarray:
         """Each article's best key score."""
@@ -236,9 +285,10 @@ class KnowledgeIndex:
         """Fuse the retrievers with `tuning` and ask the gate how likely the top one is right."""
         wd, wl = mode_weights(mode, tuning, lang)
         lexical_keys = lexical_score(signals.bm25, signals.coverage, tuning.lexical_saturation)
-        fused_keys = wd * signals.dense + wl * lexical_keys
+        dense_keys = dense_mix(signals, tuning, lang)
+        fused_keys = wd * dense_keys + wl * lexical_keys
         fused = self.per_article(fused_keys)
-        dense, lexical = self.per_article(signals.dense), self.per_article(lexical_keys)
+        dense, lexical = self.per_article(dense_keys), self.per_article(lexical_keys)
         features = gate_features(fused, dense, lexical, signals, lang)
         probability = gate_probability(tuning.gate[mode], features) if signals.terms else 0.0
         return Scored(signals, fused_keys, fused, dense, lexical, np.argsort(-fused),
@@ -257,12 +307,18 @@ class KnowledgeIndex:
         scored = own = self.score(alone, lang, tuning, mode)
         follow_up = False
         if with_topic is not None and 0 < alone.terms <= tuning.follow_up_max_terms and \
-                scored.probability < tuning.follow_up_threshold:
+                scored.probability < tuning.follow_up_threshold and not alone.named:
             expanded = self.score(with_topic(), lang, tuning, mode)
             if expanded.probability > scored.probability:
                 scored, follow_up = expanded, True
         candidates = self._candidates(scored, tuning.top_k, mode)
         confidence = scored.probability
+        if alone.named and mode != "dense" and not follow_up:
+            # A name the knowledge holds: answer with the article that matches it best.
+            best = max(alone.named, key=lambda i: float(scored.fused[i]))
+            return SearchResult(ANSWER, lang, confidence, candidates,
+                                self._answer(self.article_ids[best], lang, scored.fused_keys,
+                                             tuning))
         if not candidates or confidence < tuning.gate[mode].threshold:
             if alone.opener and tuning.orientation_articles and not follow_up:
                 guide = tuning.orientation_articles[0]
@@ -385,6 +441,7 @@ class KnowledgeBase:
         self._lock = threading.Lock()
         self._embedder = Embedder(self.settings.model_name,
                                   threads=self.settings.query_threads)
+        self._companion_embedder: Embedder | None = None
         self.last_error: str | None = None
         self._failed_target: Path | None = None
 
@@ -408,7 +465,13 @@ class KnowledgeBase:
             if target is None:
                 raise IndexError_(f"no index in {self.settings.index_dir}; run `bot build`")
             try:
-                fresh = KnowledgeIndex(target, self.settings, self._embedder)
+                companion = self.tuning.companion_model
+                if companion and (self._companion_embedder is None
+                                  or self._companion_embedder.model_name != companion):
+                    self._companion_embedder = Embedder(companion,
+                                                        threads=self.settings.query_threads)
+                fresh = KnowledgeIndex(target, self.settings, self._embedder, self.tuning,
+                                       self._companion_embedder)
             except IndexError_ as exc:
                 self.last_error = str(exc)
                 self._failed_target = target

@@ -50,6 +50,8 @@ FLOORS = {"right_section": {"fr": 0.45, "en": 0.55}, "declined": 0.93, "clarifie
           "consistency": 0.20, "multi_turn": 0.80}
 TEST_SHARE = 32  # percent of gold items (by question or paraphrase group) in the frozen test split
 FOLDS = 5
+# Shares of the companion encoder in the dense score that calibration tries (per language).
+COMPANION_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0)
 GATE_FEATURES = ("top", "margin", "dense", "dense_margin", "lexical", "agree", "terms", "known",
                  "coverage", "en")
 # The gate's threshold keeps this share of out-of-scope questions declined on the calibration
@@ -98,11 +100,11 @@ def prepare(index: KnowledgeIndex, tuning: RetrievalTuning,
     """Retriever signals of every question (and of its follow-up reading), at full depth."""
     out = []
     for q in gold:
-        alone = index.signals(q.text, q.lang, tuning, depth=index.size)
+        alone = index.signals(q.text, q.lang, tuning, depth=index.size, all_encoders=True)
         with_topic = None
         if q.previous is not None and q.previous in index.article_ids and alone.terms:
             with_topic = index.signals(f"{q.text} {index.title(q.previous, q.lang)}", q.lang,
-                                       tuning, depth=index.size)
+                                       tuning, depth=index.size, all_encoders=True)
         out.append(Prepared(q, alone, with_topic))
     return out
 
@@ -304,28 +306,34 @@ def calibrate(index: KnowledgeIndex, items: Sequence[Prepared],
               base: RetrievalTuning) -> RetrievalTuning:
     """Fit every calibrated value of `bot/retrieval.yml` on `items` (never on the test split)."""
     tuning = base
-    best: tuple[float, float, dict[str, float]] | None = None
+    companions = COMPANION_WEIGHTS if index.companion is not None else (0.0,)
+    best: tuple[float, float, dict[str, tuple[float, float]]] | None = None
     for saturation in (2.0, 4.0, 8.0, 12.0):
         weights, total = {}, 0.0
         for lang in LANGUAGES:
             subset = [i for i in items if i.question.lang == lang]
             scores = []
-            for wd in np.round(np.linspace(0, 1, 11), 1):
-                trial = dataclasses.replace(
-                    tuning, lexical_saturation=saturation,
-                    dense_weight={**tuning.dense_weight, lang: float(wd)},
-                    lexical_weight={**tuning.lexical_weight, lang: round(1 - float(wd), 1)})
-                scores.append((_rank_objective(index, subset, trial, "hybrid"), float(wd)))
-            value, wd = max(scores)
-            weights[lang] = wd
+            for wc in companions:
+                for wd in np.round(np.linspace(0, 1, 11), 1):
+                    trial = dataclasses.replace(
+                        tuning, lexical_saturation=saturation,
+                        companion_weight={**tuning.companion_weight, lang: wc},
+                        dense_weight={**tuning.dense_weight, lang: float(wd)},
+                        lexical_weight={**tuning.lexical_weight, lang: round(1 - float(wd), 1)})
+                    scores.append((_rank_objective(index, subset, trial, "hybrid"), -wc,
+                                   float(wd), wc))
+            value, _, wd, wc = max(scores)
+            weights[lang] = (wd, wc)
             total += value
         if best is None or total > best[0] + 1e-9:
             best = (total, saturation, weights)
     assert best is not None
     _, saturation, weights = best
     tuning = dataclasses.replace(
-        tuning, lexical_saturation=saturation, dense_weight=dict(weights),
-        lexical_weight={lang: round(1 - w, 1) for lang, w in weights.items()})
+        tuning, lexical_saturation=saturation,
+        dense_weight={lang: w[0] for lang, w in weights.items()},
+        lexical_weight={lang: round(1 - w[0], 1) for lang, w in weights.items()},
+        companion_weight={lang: w[1] for lang, w in weights.items()})
     tuning = dataclasses.replace(tuning, gate={mode: _fit_gate(index, items, tuning, mode)
                                                for mode in MODES})
     turns = [i for i in items if i.question.previous]
@@ -428,7 +436,8 @@ def write_tuning(tuning: RetrievalTuning, path: Path) -> None:
               "answer when its probability >= threshold.\n# A message is read with the "
               "previous topic when alone its probability < follow_up_threshold.\n"
               "# Clarify when the next article is within clarify_margin and says something "
-              "else.\n")
+              "else.\n# companion_model: a second encoder mixed into the cosine with "
+              "companion_weight (\"\": none;\n# docs/eval/encoder-fusion.md).\n")
     path.write_text(header + yaml.safe_dump(tuning.to_dict(), sort_keys=False,
                                             allow_unicode=True), encoding="utf-8")
 

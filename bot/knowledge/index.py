@@ -55,8 +55,9 @@ def key_records(articles: list[Article]) -> list[dict]:
     return records
 
 
-def corpus_fingerprint(knowledge_files: list[Path], model_name: str) -> str:
-    digest = hashlib.sha256(f"v{FORMAT_VERSION}\0{model_name}".encode())
+def corpus_fingerprint(knowledge_files: list[Path], model_name: str,
+                       companion_model: str = "") -> str:
+    digest = hashlib.sha256(f"v{FORMAT_VERSION}\0{model_name}\0{companion_model}".encode())
     for path in knowledge_files:
         digest.update(path.as_posix().encode())
         digest.update(path.read_bytes())
@@ -74,12 +75,14 @@ def build_index(settings: Settings, force: bool = False, progress: bool = False,
         return BuildReport("failed", errors=[str(e) for e in corpus.errors],
                            seconds=time.perf_counter() - started)
     files = sorted(a.path for a in corpus.articles)
-    fingerprint = corpus_fingerprint(files, settings.model_name)
+    companion_model = settings.tuning().companion_model
+    fingerprint = corpus_fingerprint(files, settings.model_name, companion_model)
     existing = current_path(settings.index_dir)
     if not force and existing is not None and (existing / "meta.json").exists():
         try:
             if read_meta(existing).get("fingerprint") == fingerprint:
-                store.load(existing, settings.model_name)  # same content, but is it intact?
+                # Same content, but is it intact?
+                store.load(existing, settings.model_name, companion_model)
                 return BuildReport("unchanged", fingerprint, existing,
                                    seconds=time.perf_counter() - started)
         except (OSError, ValueError, IndexError_) as exc:
@@ -88,23 +91,14 @@ def build_index(settings: Settings, force: bool = False, progress: bool = False,
     articles = sorted(corpus.articles, key=lambda a: (a.lang, a.id))
     records = key_records(articles)
     texts = [r["text"] for r in records]
-    cache = EmbeddingCache(settings.index_dir / "cache" / "embeddings.sqlite",
-                           settings.model_name)
-    try:
-        cached = cache.get_many(texts)
-        missing = [i for i, v in enumerate(cached) if v is None]
-        embedder = Embedder(settings.model_name)
-        if missing:
-            log(f"embedding {len(missing)} new or changed keys "
-                f"({len(texts) - len(missing)} reused)")
-            fresh = embedder.embed([texts[i] for i in missing], progress=progress)
-            cache.put_many([texts[i] for i in missing], fresh)
-            for i, vector in zip(missing, fresh):
-                cached[i] = vector
-    finally:
-        cache.close()
-    found = [v for v in cached if v is not None]  # every key has its vector by now
-    vectors = np.vstack(found).astype(np.float32) if found else np.zeros((0, 1), np.float32)
+    cache_path = settings.index_dir / "cache" / "embeddings.sqlite"
+    vectors, missing = _embed_keys(texts, settings.model_name, cache_path, progress, log)
+    companion = None
+    if companion_model:
+        companion_vectors, embedded = _embed_keys(texts, companion_model, cache_path, progress,
+                                                  log)
+        companion = VectorIndex.build(companion_vectors, settings.flat_index_max)
+        missing = max(missing, embedded)  # keys embedded by either encoder
 
     for lang in {r["lang"] for r in records}:
         positions = [i for i, r in enumerate(records) if r["lang"] == lang]
@@ -118,7 +112,8 @@ def build_index(settings: Settings, force: bool = False, progress: bool = False,
     try:
         store.write_index_files(tmp, records, [_article_record(a) for a in articles], index, {
             "fingerprint": fingerprint, "model": settings.model_name,
-            "dimension": int(vectors.shape[1])})
+            "companion_model": companion_model, "dimension": int(vectors.shape[1])},
+            companion=companion)
         os.rename(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -126,8 +121,30 @@ def build_index(settings: Settings, force: bool = False, progress: bool = False,
     store.publish(settings.index_dir, target)
     store.prune(settings.index_dir, keep={target.name, existing.name if existing else ""})
     return BuildReport("built", fingerprint, target, keys=len(records),
-                       embedded=len(missing), reused=len(records) - len(missing),
+                       embedded=missing, reused=len(records) - missing,
                        seconds=time.perf_counter() - started)
+
+
+def _embed_keys(texts: list[str], model_name: str, cache_path: Path, progress: bool,
+                log: Callable[[str], None]) -> tuple[np.ndarray, int]:
+    """Every key's vector by `model_name`, embedding only texts the cache does not hold;
+    (vectors, how many were embedded)."""
+    cache = EmbeddingCache(cache_path, model_name)
+    try:
+        cached = cache.get_many(texts)
+        missing = [i for i, v in enumerate(cached) if v is None]
+        if missing:
+            log(f"embedding {len(missing)} new or changed keys with {model_name} "
+                f"({len(texts) - len(missing)} reused)")
+            fresh = Embedder(model_name).embed([texts[i] for i in missing], progress=progress)
+            cache.put_many([texts[i] for i in missing], fresh)
+            for i, vector in zip(missing, fresh):
+                cached[i] = vector
+    finally:
+        cache.close()
+    found = [v for v in cached if v is not None]  # every key has its vector by now
+    vectors = np.vstack(found).astype(np.float32) if found else np.zeros((0, 1), np.float32)
+    return vectors, len(missing)
 
 
 def _article_record(article: Article) -> dict:

@@ -22,7 +22,8 @@ from bot.knowledge.vectors import VectorIndex
 
 # Bump when the index layout or the key texts change, so old indexes are rebuilt.
 # 6: heading keys (a section's title and heading), sources per section.
-FORMAT_VERSION = 6
+# 7: optional companion vectors (companion.faiss, meta "companion_model").
+FORMAT_VERSION = 7
 POINTER = "CURRENT"
 
 
@@ -41,6 +42,7 @@ class StoredIndex:
     key_section: np.ndarray  # per key: its section position, -1 for an example question
     bm25: BM25
     vectors: VectorIndex
+    companion: VectorIndex | None = None  # the companion encoder's vectors, same keys
 
 
 def current_path(index_dir: Path) -> Path | None:
@@ -56,7 +58,8 @@ def read_meta(path: Path) -> dict:
 
 
 def write_index_files(folder: Path, records: list[dict], article_records: list[dict],
-                      index: VectorIndex, meta: dict, bm25: BM25 | None = None) -> None:
+                      index: VectorIndex, meta: dict, bm25: BM25 | None = None,
+                      companion: VectorIndex | None = None) -> None:
     """Write one index build: vectors, where each key points, BM25 postings, articles, meta.
 
     Key texts and lemma lists are not kept: serving needs only where each key points (two
@@ -64,6 +67,8 @@ def write_index_files(folder: Path, records: list[dict], article_records: list[d
     question), and the BM25 postings are saved as arrays, so a server loads them as they are.
     """
     index.save(folder / "vectors.faiss")
+    if companion is not None:
+        companion.save(folder / "companion.faiss")
     record_of = {(a["id"], a["lang"]): i for i, a in enumerate(article_records)}
     np.savez(folder / "keys.npz",
              article=np.array([record_of[(r["id"], r["lang"])] for r in records], np.int32),
@@ -77,8 +82,9 @@ def write_index_files(folder: Path, records: list[dict], article_records: list[d
     (folder / "meta.json").write_text(json.dumps(meta, indent=2), "utf-8")
 
 
-def load(path: Path, model_name: str) -> StoredIndex:
-    """Read a build and check it is whole and made by `model_name`; IndexError_ says why not."""
+def load(path: Path, model_name: str, companion_model: str = "") -> StoredIndex:
+    """Read a build and check it is whole and made by `model_name` (and `companion_model`, the
+    second encoder retrieval.yml names, "" for none); IndexError_ says why not."""
     try:
         meta = read_meta(path)
     except (OSError, ValueError) as exc:
@@ -100,15 +106,27 @@ def load(path: Path, model_name: str) -> StoredIndex:
             f"the index at {path} was built with the model '{meta.get('model')}' but "
             f"AWEX_EMBEDDING_MODEL is '{model_name}'; run `bot build` to rebuild it "
             "with this model, or set AWEX_EMBEDDING_MODEL back")
+    if meta.get("companion_model", "") != companion_model:
+        raise IndexError_(
+            f"the index at {path} was built with the companion encoder "
+            f"'{meta.get('companion_model', '')}' but bot/retrieval.yml names "
+            f"'{companion_model}'; run `bot build`")
+    companion = None
     try:
         vectors = VectorIndex.load(path / "vectors.faiss", meta["index_type"])
+        if companion_model:
+            companion = VectorIndex.load(path / "companion.faiss", meta["index_type"])
     except Exception as exc:  # faiss raises RuntimeError with its own text
-        raise IndexError_(f"the vector file in {path} is corrupt ({exc}); run `bot build`")
+        raise IndexError_(f"the vector file in {path} is corrupt or missing ({exc}); "
+                          "run `bot build`")
+    if companion is not None and companion.size != vectors.size:
+        raise IndexError_(f"the index at {path} has {companion.size} companion vectors for "
+                          f"{vectors.size} keys; run `bot build`")
     if not vectors.size == bm25.size == len(key_record) == len(key_section):
         raise IndexError_(f"the index at {path} has {vectors.size} vectors and "
                           f"{bm25.size} lexical entries for {len(key_record)} keys; "
                           "run `bot build`")
-    return StoredIndex(path, meta, articles, key_record, key_section, bm25, vectors)
+    return StoredIndex(path, meta, articles, key_record, key_section, bm25, vectors, companion)
 
 
 def publish(index_dir: Path, target: Path) -> None:

@@ -64,6 +64,15 @@ class RetrievalTuning:
     # Regular expressions per language, matched case-insensitively: a "where do I start?"
     # question, which gets the first orientation article when the gate declines it.
     opener_patterns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # A second encoder whose cosines are mixed into the dense score (the index stores its
+    # vectors too): dense = (1 - w) * primary + w * companion, w per language. MiniLM adds to
+    # e5 held out (docs/eval/encoder-fusion.md). "" means none.
+    companion_model: str = ""
+    # A short question each of whose words is in at most this many articles names them ("qui
+    # est Pascale Delcomminette ?"): it is answered with the best of the articles holding all
+    # its words, and never read as a follow-up. 0: off.
+    name_max_articles: int = 0
+    companion_weight: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: Mapping) -> RetrievalTuning:
@@ -80,6 +89,10 @@ class RetrievalTuning:
             chitchat={k: tuple(v) for k, v in (data.get("chitchat") or {}).items()},
             opener_patterns={k: tuple(v)
                              for k, v in (data.get("opener_patterns") or {}).items()},
+            companion_model=str(data.get("companion_model") or ""),
+            name_max_articles=int(data.get("name_max_articles") or 0),
+            companion_weight={k: float(v)
+                              for k, v in (data.get("companion_weight") or {}).items()},
         )
 
     @classmethod
@@ -88,6 +101,8 @@ class RetrievalTuning:
 
     def to_dict(self) -> dict:
         return {
+            "companion_model": self.companion_model, "companion_weight": self.companion_weight,
+            "name_max_articles": self.name_max_articles,
             "dense_weight": self.dense_weight, "lexical_weight": self.lexical_weight,
             "lexical_saturation": self.lexical_saturation,
             "gate": {mode: g.to_dict() for mode, g in self.gate.items()},

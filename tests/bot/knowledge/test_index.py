@@ -21,6 +21,7 @@ def test_build_then_unchanged_then_incremental(knowledge_env: Settings, capsys):
     assert current_path(knowledge_env.index_dir) == first.path
     meta = read_meta(first.path)
     assert meta["model"] == DEFAULT_MODEL and meta["index_type"] == "flat"
+    assert meta["companion_model"] == knowledge_env.tuning().companion_model
 
     assert build_index(knowledge_env).status == "unchanged"
 
