@@ -367,3 +367,19 @@ def test_the_guard_without_figures_from_before(app, logged_in):
     page = logged_in.get("/console/teach/changes").get_data(as_text=True)
     # no index at all in this test: the fake evaluation cannot run, and the page says so
     assert "La mesure n&#39;a pas pu être faite" in page
+
+
+def test_suggestions_are_kept_per_index_and_dropped_with_it(app):
+    cache = teaching.Suggestions()
+
+    def wait(stamp):
+        deadline = time.monotonic() + 20
+        while (found := cache.get(app, stamp, [("Tmall ?", "fr")])) is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        return found
+
+    assert wait("build-a")[("Tmall ?", "fr")]["suggestions"][0]["article"] == "tmall-global"
+    assert ("build-a", "fr", "Tmall ?") in cache.results
+    wait("build-b")
+    assert set(cache.results) == {("build-b", "fr", "Tmall ?")}

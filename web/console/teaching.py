@@ -67,6 +67,8 @@ class Suggestions:
             app.logger.error("console: bot suggest failed: %s", error)
         with self.lock:
             self.error = error
+            # suggestions of an index no longer served are never shown again
+            self.results = {k: v for k, v in self.results.items() if k[0] == stamp}
             results = outcome.get("results") or []
             for (question, lang), result in zip(items, results, strict=False):
                 self.results[(stamp, lang or "", question)] = result
