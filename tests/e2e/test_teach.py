@@ -1,0 +1,118 @@
+"""Teaching on the real stack: a question the bot declines, attached from the console to an
+article, is answered with that article by /api/chat within seconds, without any restart; the
+knowledge file shows it, and undo restores the file and the refusal."""
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from bot.settings import ROOT
+from tests.helpers.stack import Chat, payloads
+
+pytestmark = pytest.mark.e2e
+
+QUESTION = "Les influenceurs chinois acceptent-ils d'être payés en nature ?"
+ARTICLE = "kol-influencers"
+EMAIL, PASSWORD = "teach-e2e@awex.be", "chine-export-e2e-2026"
+
+
+def csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def console(stack) -> requests.Session:
+    """An advisor logged in to the stack's console through the real form."""
+    created = subprocess.run([sys.executable, "-m", "flask", "--app", "web", "create-advisor",
+                              EMAIL, "--password", PASSWORD], cwd=ROOT, capture_output=True,
+                             text=True, env={**os.environ, **stack.test_env}, timeout=120)
+    assert created.returncode == 0, created.stderr
+    browser = requests.Session()
+    token = csrf(browser.get(f"{stack.web_url}/console/login", timeout=30).text)
+    logged = browser.post(f"{stack.web_url}/console/login", timeout=30, allow_redirects=False,
+                          data={"email": EMAIL, "password": PASSWORD, "csrf_token": token})
+    assert logged.status_code == 302 and logged.headers["Location"] == "/console/", logged.text
+    return browser
+
+
+def served_article(chat: Chat) -> str | None:
+    """The article the stack answers QUESTION with in this conversation, if any."""
+    found = [p for p in payloads(chat.say(QUESTION)) if p["type"] == "kb_answer"]
+    return found[0]["article"] if found else None
+
+
+def build_done(browser: requests.Session, stack) -> str | None:
+    """When the console's last background build was published (its page says), if any."""
+    page = browser.get(f"{stack.web_url}/console/teach/changes", timeout=30).text
+    found = re.search(r'class="result built"[^>]*>[^<]*<span class="build-when">\(([^)]+)\)',
+                      page)
+    return found.group(1) if found else None
+
+
+def wait_for(stack, expected: str | None, seconds: float, browser: requests.Session,
+             previous_build: str | None = None) -> tuple[float, float]:
+    """Ask until the answer's article is `expected` and the console shows a newer build:
+    (seconds until the build was published, seconds until the answer changed). Three
+    conversations take turns (a long question is never read as a follow-up), within the
+    per-conversation rate limit."""
+    chats = [Chat(stack.web_url, f"teach-poll-{n}") for n in range(3)]
+    started = time.perf_counter()
+    built: float | None = None
+    answered: float | None = None
+    for turn in range(10 ** 6):
+        if built is None and build_done(browser, stack) not in (None, previous_build):
+            built = time.perf_counter() - started
+        if answered is None and served_article(chats[turn % 3]) == expected:
+            answered = time.perf_counter() - started
+        if built is not None and answered is not None:
+            return built, answered
+        assert time.perf_counter() - started < seconds, \
+            f"after {seconds}s: build {built}, answer {answered}"
+        time.sleep(1.0)
+    raise AssertionError("unreachable")
+
+
+def test_attached_question_is_answered_then_undone(stack):
+    asked = Chat(stack.web_url, "teach-missed")
+    assert [p["type"] for p in payloads(asked.say(QUESTION))] == ["kb_no_answer"]
+    with sqlite3.connect(stack.work / "app.db") as db:
+        (question_id,) = db.execute("SELECT id FROM unanswered_questions WHERE question = ? "
+                                    "AND conversation_id = ?",
+                                    (QUESTION, asked.conversation_id)).fetchone()
+    browser = console(stack)
+    page = browser.get(f"{stack.web_url}/console/teach?ids={question_id}", timeout=30).text
+    found = re.search(rf'name="hash-fr-{ARTICLE}" value="([0-9a-f]+)"', page)
+    assert found, page[:3000]
+    digest = found.group(1)
+    attached = browser.post(f"{stack.web_url}/console/teach/attach", timeout=30,
+                            allow_redirects=False, data={
+                                "csrf_token": csrf(page), "ids": str(question_id),
+                                "article": f"{ARTICLE}#", "q": f"fr:{QUESTION}",
+                                f"hash-fr-{ARTICLE}": digest})
+    assert attached.status_code == 302, attached.text[-2000:]
+    path = stack.work / "knowledge" / "fr" / f"{ARTICLE}.md"
+    assert f'  - "{QUESTION}"' in path.read_text("utf-8")
+    built, answered = wait_for(stack, ARTICLE, 300, browser)
+    print(f"\n[timing] attach -> background build done {built:.1f}s, answered {answered:.1f}s")
+    # The hot reload part: once the build is published the answer follows within seconds.
+    # (The build itself, `bot build` in a child process, is the rest; see the report.)
+    assert answered - built <= 10, f"answered {answered - built:.1f}s after the build"
+    assert stack.processes["actions"].poll() is None  # no restart
+
+    changes = browser.get(f"{stack.web_url}/console/teach/changes", timeout=30).text
+    previous_build = build_done(browser, stack)
+    change = re.search(r'name="change" value="(\d+)"', changes).group(1)
+    undone = browser.post(f"{stack.web_url}/console/teach/undo", timeout=30,
+                          allow_redirects=False,
+                          data={"csrf_token": csrf(changes), "change": change})
+    assert undone.status_code == 302, undone.text[-2000:]
+    assert QUESTION not in path.read_text("utf-8")
+    built, answered = wait_for(stack, None, 300, browser, previous_build)
+    print(f"[timing] undo -> build done {built:.1f}s, refused again {answered:.1f}s")
+    assert answered - built <= 10
