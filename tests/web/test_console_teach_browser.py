@@ -138,3 +138,45 @@ def test_attach_conflict_and_undo(page, stack):
     expect(page.locator(".conflict")).to_contain_text(FR["console_teach_undo_conflict"][:20])
     expect(page.locator("pre.current-version")).to_contain_text("Question d'un collègue ?")
     assert path.read_text("utf-8") == colleague != original
+
+
+def test_draft_a_new_article_refused_then_saved(page, stack):
+    from playwright.sync_api import expect
+
+    base = stack["base"]
+    page.goto(f"{base}/console/login")
+    page.fill("#email", ADVISOR_EMAIL)
+    page.fill("#password", ADVISOR_PASSWORD)
+    page.click("button[type=submit]")
+    open_group(page, base, "Tmall prend-il une commission ?")
+    page.click("a.draft-link")
+    expect(page.locator("h1")).to_have_text(FR["console_teach_draft_title"])
+    expect(page.locator("#questions_fr")).to_have_value("Tmall prend-il une commission ?")
+    page.fill("#article_id", "commissions")
+    page.check("input[name=topics][value=costs]")
+    page.fill("#title_fr", "Les commissions des plateformes")
+    page.fill("#title_en", "Platform commissions")
+    for key, value in (("id", "guide"), ("title", "Guide des plateformes"),
+                       ("url", "https://example.org/guide"), ("date", "2025")):
+        page.fill(f"input[name=source_{key}_0]", value)
+    page.fill("input[name=heading_fr_0]", "Que prend une plateforme sur chaque vente ?")
+    page.fill("textarea[name=text_fr_0]", "Chaque plateforme prélève une part du prix de "
+              "vente. Le contrat du marchand en donne le détail.")
+    page.fill("input[name=heading_en_0]", "What does a platform take on each sale?")
+    page.fill("textarea[name=text_en_0]", "Each platform keeps a share of the sale price. "
+              "The merchant contract gives the details.")
+    page.fill("#questions_en", "What commission does a platform take?")
+    page.click("form.draft button[type=submit]")
+    problems = page.locator("table.issues")
+    expect(problems).to_contain_text("commissions.md")
+    expect(problems).to_contain_text("at least 3 example questions")
+    expect(page.locator("#title_fr")).to_have_value("Les commissions des plateformes")
+    assert not (stack["file"].parent / "commissions.md").exists()
+    page.fill("#questions_fr", "Tmall prend-il une commission ?\nQuelle commission ?\n"
+              "Combien prend la plateforme ?")
+    page.fill("#questions_en", "What commission does a platform take?\nHow much is taken?\n"
+              "Is there a fee per sale?")
+    page.click("form.draft button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/console/teach/changes$"))
+    expect(page.locator("tr.change", has_text=FR["console_teach_kind_draft"])).to_have_count(2)
+    assert (stack["file"].parent / "commissions.md").exists()
