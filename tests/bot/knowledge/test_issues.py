@@ -41,6 +41,13 @@ def test_every_key_the_code_reports_is_in_both_catalogues_and_no_other():
         assert set(catalogue(language)) == used, language
 
 
+def test_every_code_is_in_the_advisors_table_of_codes():
+    readme = (ROOT / "knowledge" / "README.md").read_text("utf-8")
+    table = "\n".join(line for line in readme.splitlines() if line.startswith("| `"))
+    documented = set(re.findall(r"`([a-z]+(?:-[a-z]+)+)`", table))
+    assert {key.split("/")[0] for key in catalogue("en")} == documented
+
+
 def test_both_languages_name_the_same_parameters():
     english, french = catalogue("en"), catalogue("fr")
     for key, entry in english.items():
