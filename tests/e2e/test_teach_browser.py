@@ -1,0 +1,72 @@
+"""Issue 16's loop in a real headless Chromium on the real stack: a question the widget
+cannot answer, attached from the console to an article, is then answered in the widget with
+that article, without restarting anything."""
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.e2e.test_teach import PASSWORD, console
+from tests.web.test_widget_browser import browser, open_widget  # noqa: F401 (fixture)
+from web.strings import ui_strings
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+FR = ui_strings()["fr"]
+QUESTION = "Comment trouver un importateur fiable en Chine ?"
+ARTICLE = "chinese-partners"
+EMAIL = "teach-browser@awex.be"
+
+
+@pytest.fixture
+def page(browser) -> Iterator[Any]:  # noqa: F811 (the fixture imported above)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(20_000)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def ask(page: Any, text: str) -> dict[str, Any]:
+    """Ask in the widget; the knowledge payload of the API's answer ({} when none)."""
+    page.locator("#awex-input").fill(text)
+    with page.expect_response(lambda r: r.url.endswith("/api/chat")) as reply:
+        page.locator("#awex-input").press("Enter")
+    messages = json.loads(reply.value.text())["messages"]
+    return next((m["payload"] for m in messages if "payload" in m), {})
+
+
+def test_widget_answers_with_the_article_an_advisor_attached(page, stack):
+    from playwright.sync_api import expect
+
+    base = stack.web_url
+    console(stack, EMAIL)  # creates the account (and checks the login form works)
+    open_widget(page, base)
+    before = ask(page, QUESTION)
+    assert before.get("article") != ARTICLE
+
+    advisor = page.context.new_page()
+    advisor.goto(f"{base}/console/login")
+    advisor.fill("#email", EMAIL)
+    advisor.fill("#password", PASSWORD)
+    advisor.click("button[type=submit]")
+    advisor.goto(f"{base}/console/unanswered")
+    advisor.locator("tr.question-group", has_text=QUESTION).locator("a.teach-link").click()
+    expect(advisor.locator("h1")).to_have_text(FR["console_teach_title"])
+    advisor.select_option("select[name=other]", ARTICLE)
+    advisor.click("form.teach button[type=submit]")
+    expect(advisor).to_have_url(re.compile(r"/console/teach/changes$"))
+    expect(advisor.locator("tr.change").first).to_contain_text(f"fr/{ARTICLE}.md")
+
+    started = time.perf_counter()
+    while (answer := ask(page, QUESTION)).get("article") != ARTICLE:
+        assert time.perf_counter() - started < 300, answer
+        time.sleep(4)  # within the per-conversation rate limit
+    print(f"\n[timing] widget answered with {ARTICLE} {time.perf_counter() - started:.1f}s "
+          "after the attach")
+    expect(page.locator(".msg.bot").last).to_be_visible()
+    assert stack.processes["actions"].poll() is None
