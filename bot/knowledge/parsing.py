@@ -59,7 +59,7 @@ def parse_article(path: Path, today: dt.date | None = None
         report(1, "front-matter-unclosed")
         return None, issues
     try:
-        meta = yaml.safe_load("\n".join(lines[1:end])) or {}
+        meta = _load_front_matter("\n".join(lines[1:end])) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = (mark.line + 2) if mark is not None else 1
@@ -139,6 +139,18 @@ def parse_article(path: Path, today: dt.date | None = None
         field_lines={name: field_line(name) for name in meta},
     )
     return article, issues
+
+
+# libyaml's parser when PyYAML has it (the front matter is most of a check's time); its error
+# messages differ, so a file it refuses is read again by PyYAML's own for the usual message.
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _load_front_matter(text: str) -> object:
+    try:
+        return yaml.load(text, Loader=_FAST_LOADER)  # a safe loader, C or Python
+    except yaml.YAMLError:
+        return yaml.safe_load(text)
 
 
 def _entry_lines(lines: Sequence[str], field_index: int, end: int) -> list[int]:
