@@ -4,9 +4,6 @@ attach, conflict, undo, handled marks, and the statistics' counts."""
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -17,22 +14,13 @@ from bot.knowledge.publish import Conflict, Workspace, changes, text_hash, undo,
 from bot.knowledge.teach import attach
 from bot.questions import handled_marks, mark_handled
 from tests.helpers.corpus import write_corpus
-from tests.helpers.ports import free_port
-from tests.helpers.services import postgres
 from tests.helpers.tracker import write_events
+from tests.web.test_console_postgres import pg_server  # noqa: F401 (a throw-away server)
 
 pytestmark = pytest.mark.services
 
 
-@pytest.fixture(scope="module")
-def pg_server() -> Iterator[str]:
-    # PostgreSQL runs as the postgres user, which cannot enter pytest's private tmp folders.
-    folder = Path(tempfile.mkdtemp(prefix="awex-pg-teach-"))
-    with postgres(folder, free_port()) as url:
-        yield url
-
-
-def test_teaching_log_and_statistics_on_postgresql(pg_server, tmp_path):
+def test_teaching_log_and_statistics_on_postgresql(pg_server, tmp_path):  # noqa: F811
     app_url, tracker_url = f"{pg_server}/app", f"{pg_server}/rasa"
     ws = Workspace(write_corpus(tmp_path / "knowledge"), app_url, tmp_path / "lock")
     path = ws.knowledge_dir / "fr" / "tmall-global.md"
