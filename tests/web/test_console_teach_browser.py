@@ -15,7 +15,7 @@ from bot import storage
 from tests.helpers.teach import front_matter
 from tests.helpers.web import ADVISOR_EMAIL, ADVISOR_PASSWORD, live_server, write_article
 from tests.web.test_console_teach import FAKE_EVAL, FAKE_SUGGEST
-from tests.web.test_widget_browser import browser  # noqa: F401 (the shared Chromium fixture)
+from tests.web.test_widget_browser import browser, shot  # noqa: F401 (the shared Chromium fixture)
 from web import chat, create_app
 from web.console import guard, knowledge, teaching
 from web.strings import ui_strings
@@ -95,6 +95,7 @@ def test_attach_conflict_and_undo(page, stack):
     # attach: the file and the change log show the question
     open_group(page, base, "Faut-il payer une caution sur Tmall ?")
     expect(page.locator(".suggestions")).to_contain_text("0.81")
+    shot(page, "30-console-teach")
     page.check("input[name=article][value^='tmall-global#']")
     page.click("form.teach button[type=submit]")
     expect(page).to_have_url(re.compile(r"/console/teach/changes$"))
@@ -103,6 +104,7 @@ def test_attach_conflict_and_undo(page, stack):
     expect(row).to_contain_text("fr/tmall-global.md")
     expect(row).to_contain_text("Faut-il payer une caution sur Tmall ?")
     expect(row).to_contain_text(ADVISOR_EMAIL)
+    shot(page, "31-console-changes")
     assert front_matter(path.read_text("utf-8"))["questions"][-1] == \
         "Faut-il payer une caution sur Tmall ?"
     page.goto(f"{base}/console/unanswered")
@@ -118,6 +120,7 @@ def test_attach_conflict_and_undo(page, stack):
     expect(page.locator(".conflict")).to_contain_text(FR["console_teach_conflict"][:30])
     expect(page.locator("pre.current-version")).to_contain_text("Question d'un collègue ?")
     expect(page.locator("pre.wanted-version")).to_contain_text("Tmall prend-il une commission ?")
+    shot(page, "32-console-teach-conflict")
     assert path.read_text("utf-8") == colleague  # nothing overwritten
     page.check("input[name=article][value^='tmall-global#']")  # again, on the current version
     page.click("form.teach button[type=submit]")
@@ -170,6 +173,7 @@ def test_draft_a_new_article_refused_then_saved(page, stack):
     problems = page.locator("table.issues")
     expect(problems).to_contain_text("commissions.md")
     expect(problems).to_contain_text("at least 3 example questions")
+    shot(page, "33-console-draft-refused")
     expect(page.locator("#title_fr")).to_have_value("Les commissions des plateformes")
     assert not (stack["file"].parent / "commissions.md").exists()
     page.fill("#questions_fr", "Tmall prend-il une commission ?\nQuelle commission ?\n"
