@@ -68,7 +68,7 @@ test: setup lint ## Set up, lint, then run the whole test suite (what CI runs)
 	RASA=$(RASA) scripts/nlu_eval.sh
 	HYPOTHESIS_PROFILE=ci $(APP_PY) -m pytest $(PYTEST_ARGS)
 
-test-unit: $(APP_VENV)/.installed ## Engine, actions and web tests only (no Rasa, browser, services)
+test-unit: $(APP_VENV)/.installed ## Engine, actions and web tests only (no Rasa, browser, services, slow tests)
 	$(APP_PY) -m pytest -m "$(UNIT_MARKERS)" $(PYTEST_ARGS)
 
 advisor: $(APP_VENV)/.installed ## Create a console account: make advisor EMAIL=you@awex.be (asks for a password)
