@@ -12,6 +12,7 @@ bot serves, so every write (bot/knowledge/teach.py says what is written) goes th
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import fcntl
 import hashlib
@@ -22,6 +23,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import DateTime, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -138,12 +140,19 @@ def check_replacement(knowledge_dir: Path, replacements: dict[Path, str | None],
 
 
 def _moved(issue: Issue, scratch: Path, real: Path) -> Issue:
+    """The issue as `bot check` on the real folder would word it (paths in the real folder)."""
     try:
         relative = issue.path.relative_to(scratch)
     except ValueError:
         return issue
-    return Issue(real / relative, issue.line, issue.message.replace(str(scratch), str(real)),
-                 issue.fix, issue.level, issue.code)
+
+    def swap(value: Any) -> Any:
+        if isinstance(value, Path | str):
+            return type(value)(str(value).replace(str(scratch), str(real)))
+        return value
+
+    return dataclasses.replace(issue, path=real / relative, message=swap(issue.message),
+                               params={k: swap(v) for k, v in issue.params.items()})
 
 
 def write_atomic(path: Path, text: str | None) -> None:

@@ -188,7 +188,8 @@ def test_failed_check_publishes_nothing_and_names_file_line_fix(app, logged_in, 
     response = attach(logged_in, html, str(ids[0]), "tmall-global#", "fr:Quel dépôt pour Tmall ?")
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "fr/tmall-global.md:5" in page and "shopping" in page and "use only:" in page
+    assert "fr/tmall-global.md:5" in page and "shopping" in page
+    assert "utilisez uniquement :" in page  # worded in the console's language
     assert path.read_text("utf-8") == broken
     with db(app) as session:
         assert not session.get(storage.UnansweredQuestion, ids[0]).handled
@@ -313,7 +314,7 @@ def test_draft_a_new_article_from_a_group(app, logged_in, knowledge_dir):
                              data=draft_form(html, questions_en="Which fairs?"))
     page = refused.get_data(as_text=True)
     assert refused.status_code == 422 and "en/salons-chine.md" in page
-    assert "at least 3 example questions" in page
+    assert "il faut au moins 3 questions d&#39;exemple" in page
     assert 'value="Les salons en Chine"' in page  # the advisor's text is kept
     assert not (knowledge_dir / "fr" / "salons-chine.md").exists()
     saved = logged_in.post("/console/teach/draft", data=draft_form(html))

@@ -172,7 +172,7 @@ def test_draft_a_new_article_refused_then_saved(page, stack):
     page.click("form.draft button[type=submit]")
     problems = page.locator("table.issues")
     expect(problems).to_contain_text("commissions.md")
-    expect(problems).to_contain_text("at least 3 example questions")
+    expect(problems).to_contain_text("il faut au moins 3 questions d'exemple")
     shot(page, "33-console-draft-refused")
     expect(page.locator("#title_fr")).to_have_value("Les commissions des plateformes")
     assert not (stack["file"].parent / "commissions.md").exists()

@@ -19,7 +19,7 @@ from bot.knowledge import publish, teach
 from bot.questions import mark_handled
 from bot.settings import LANGUAGES, Settings
 from web.console import guard, teaching
-from web.console.core import bp, database_url, render
+from web.console.core import bp, console_lang, database_url, render
 
 
 def _ids(raw: str | None) -> list[int]:
@@ -116,8 +116,12 @@ def teaching_workspace() -> publish.Workspace:
 
 def _issues(failed: publish.CheckFailed) -> list[dict[str, Any]]:
     settings = Settings.from_env()
-    return [{"file": teaching.relative(settings, i.path), "line": i.line, "message": i.message,
-             "fix": i.fix} for i in failed.issues]
+    rows = []
+    for issue in failed.issues:  # worded in the console's language, as on the knowledge page
+        message, fix = issue.render(console_lang())
+        rows.append({"file": teaching.relative(settings, issue.path), "line": issue.line,
+                     "message": message, "fix": fix})
+    return rows
 
 
 @bp.get("/teach/changes")

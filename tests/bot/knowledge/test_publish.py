@@ -134,3 +134,16 @@ def test_a_write_that_fails_halfway_leaves_every_file_and_the_log_as_they_were(w
     assert not article(ws, "fr", "new-topic").exists()
     assert not article(ws, "en", "new-topic").exists()
     assert log_rows(ws) == []
+
+
+def test_check_issues_name_the_real_file_and_keep_both_wordings(ws):
+    path = article(ws, "fr", "liege-hub")
+    broken = path.read_text("utf-8").replace("topics: [platforms]", "topics: [shopping]")
+    issues = publish.check_replacement(ws.knowledge_dir, {path: broken})
+    # the French file is left out, so its English twin loses its pair: caused by this change
+    assert {(i.path, i.code) for i in issues} == {
+        (path, "topic-unknown"), (article(ws, "en", "liege-hub"), "translation-missing")}
+    issue = next(i for i in issues if i.code == "topic-unknown")
+    assert issue.render("fr")[1].startswith("utilisez uniquement :")
+    assert issue.render("en")[1].startswith("use only:")
+    assert path.read_text("utf-8") != broken  # checking writes nothing
