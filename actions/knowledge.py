@@ -110,9 +110,17 @@ class ActionAnswerFromKnowledge(Action):
         if intent in OFF_TOPIC_INTENTS:
             dispatcher.utter_message(response="utter_out_of_scope")
             return [SlotSet("kb_article", None)]
-        dispatcher.utter_message(response="utter_kb_no_answer",
-                                 json_message={"type": "kb_no_answer", "language": language,
-                                               "confidence": round(result.confidence, 4)})
+        payload: dict[str, Any] = {"type": "kb_no_answer", "language": language,
+                                   "confidence": round(result.confidence, 4)}
+        if result.options:  # no sure answer, but two likely topics: the user chooses
+            payload["suggestions"] = [aid for aid, _ in result.options]
+            dispatcher.utter_message(
+                response="utter_kb_no_answer_suggest",
+                buttons=[{"title": title, "payload": choose_article_payload(aid)}
+                         for aid, title in result.options],
+                json_message=payload)
+        else:
+            dispatcher.utter_message(response="utter_kb_no_answer", json_message=payload)
         try:
             await asyncio.to_thread(storage.log_unanswered, kb.settings.database_url,
                                     tracker.sender_id, question, language, result.confidence,

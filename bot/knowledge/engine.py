@@ -81,7 +81,8 @@ class SearchResult:
     candidates: list[Candidate]
     answer: Answer | None = None
     timings: dict[str, float] = field(default_factory=dict)
-    options: list[tuple[str, str]] = field(default_factory=list)  # (id, title) to clarify
+    # (id, title): the articles to choose from (CLARIFY), or suggested when declined
+    options: list[tuple[str, str]] = field(default_factory=list)
     read_as_follow_up: bool = False
 
 
@@ -324,7 +325,9 @@ class KnowledgeIndex:
                 guide = tuning.orientation_articles[0]
                 return SearchResult(ANSWER, lang, confidence, candidates,
                                     self._answer(guide, lang, scored.fused_keys, tuning))
-            return SearchResult(NO_ANSWER, lang, confidence, candidates,
+            suggested = [(c.article_id, self.title(c.article_id, lang)) for c in candidates[:2]
+                         ] if confidence >= tuning.suggest_threshold else []
+            return SearchResult(NO_ANSWER, lang, confidence, candidates, options=suggested,
                                 read_as_follow_up=follow_up)
         top = candidates[0]
         rivals = [c for c in candidates[1:3] if top.score - c.score < tuning.clarify_margin

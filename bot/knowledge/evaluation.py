@@ -165,6 +165,8 @@ class Metrics:
     groups: int = 0
     multi_turn: float | None = None
     multi_turn_items: int = 0
+    suggested_right: float | None = None  # declined answerable questions: a right suggestion
+    suggested_oos: float = 0.0  # out-of-scope questions declined with suggestions
     latency_ms: dict[str, float] = field(default_factory=dict)
 
 
@@ -191,6 +193,10 @@ def metrics(outcomes: Sequence[Outcome]) -> Metrics:
     m.clarified = share(inside, lambda o: o.status == CLARIFY)
     m.wrong = share(inside, lambda o: o.status == ANSWER and not o.right_article)
     m.declined = share(outside, lambda o: o.status == NO_ANSWER)
+    missed = [o for o in inside if o.status == NO_ANSWER]
+    if missed:
+        m.suggested_right = share(missed, lambda o: bool(set(o.options) & set(o.question.expect)))
+    m.suggested_oos = share(outside, lambda o: o.status == NO_ANSWER and bool(o.options))
     groups: dict[str, list[Outcome]] = defaultdict(list)
     for o in inside:
         if o.question.group:
@@ -449,8 +455,9 @@ def _cell(value: float | None) -> str:
 
 def markdown_table(results: dict[str, dict[str, Metrics]], latency: bool) -> str:
     head = ("| mix | lang | questions | recall@1 | recall@3 | right section | answered | "
-            "declined (OOS) | clarified | wrong | consistency | multi-turn |")
-    rule = "|---|---|---|---|---|---|---|---|---|---|---|---|"
+            "declined (OOS) | clarified | wrong | consistency | multi-turn | "
+            "declined → right suggestion | OOS with suggestions |")
+    rule = "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     if latency:
         head, rule = head + " p50 ms | p95 ms |", rule + "---|---|"
     lines = [head, rule]
@@ -460,7 +467,8 @@ def markdown_table(results: dict[str, dict[str, Metrics]], latency: bool) -> str
             row = (f"| {MIX_NAMES[mode]} | {lang} | {m.questions} | {m.recall1:.2f} | "
                    f"{m.recall3:.2f} | {m.right_section:.2f} | {m.answered:.2f} | "
                    f"{m.declined:.2f} | {m.clarified:.2f} | {m.wrong:.2f} | "
-                   f"{_cell(m.consistency)} | {_cell(m.multi_turn)} |")
+                   f"{_cell(m.consistency)} | {_cell(m.multi_turn)} | "
+                   f"{_cell(m.suggested_right)} | {m.suggested_oos:.2f} |")
             if latency:
                 row += (f" {m.latency_ms.get('p50', 0):.1f} | "
                         f"{m.latency_ms.get('p95', 0):.1f} |")
@@ -492,7 +500,9 @@ def markdown_report(report: Report, command: str, model: str) -> str:
         "labels; the others count the article). answered counts clarifications; wrong: "
         "answered with an article that does not answer. consistency: paraphrase groups all "
         "answered by one article. multi-turn: follow-ups and new questions after another "
-        "topic answered right.",
+        "topic answered right. declined → right suggestion: of the answerable questions "
+        "declined, those whose two suggested topics include a right one; OOS with "
+        "suggestions: out-of-scope questions declined with suggested topics.",
         "",
         f"Reproduce with `{command}`.",
     ])

@@ -72,6 +72,11 @@ class RetrievalTuning:
     # est Pascale Delcomminette ?"): it is answered with the best of the articles holding all
     # its words, and never read as a follow-up. 0: off.
     name_max_articles: int = 0
+    # A declined question whose gate probability reaches this offers its two best articles as
+    # suggestions (buttons), not an answer. Chosen on the dev questions: about 7 in 10 declined
+    # answerable questions then get a right suggestion, 1 in 4 out-of-scope ones a suggestion.
+    # Above 1: never.
+    suggest_threshold: float = 1.01
     companion_weight: dict[str, float] = field(default_factory=dict)
 
     @classmethod
@@ -91,6 +96,7 @@ class RetrievalTuning:
                              for k, v in (data.get("opener_patterns") or {}).items()},
             companion_model=str(data.get("companion_model") or ""),
             name_max_articles=int(data.get("name_max_articles") or 0),
+            suggest_threshold=float(data.get("suggest_threshold", 1.01)),
             companion_weight={k: float(v)
                               for k, v in (data.get("companion_weight") or {}).items()},
         )
@@ -103,6 +109,7 @@ class RetrievalTuning:
         return {
             "companion_model": self.companion_model, "companion_weight": self.companion_weight,
             "name_max_articles": self.name_max_articles,
+            "suggest_threshold": self.suggest_threshold,
             "dense_weight": self.dense_weight, "lexical_weight": self.lexical_weight,
             "lexical_saturation": self.lexical_saturation,
             "gate": {mode: g.to_dict() for mode, g in self.gate.items()},

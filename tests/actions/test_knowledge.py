@@ -84,3 +84,23 @@ def test_missing_index_says_unavailable(knowledge_env, monkeypatch, dispatcher):
     run(ActionAnswerFromKnowledge(), dispatcher, make_tracker("Tmall ?"))
     assert dispatcher.messages[-1]["response"] == "utter_kb_unavailable"
     assert dispatcher.messages[-1]["custom"]["type"] == "kb_unavailable"
+
+
+def test_a_declined_question_with_likely_topics_offers_them_as_buttons(kb, dispatcher,
+                                                                         monkeypatch):
+    """The engine declined but suggests two topics: one choose_article button each (after the
+    response's advisor button), the question still logged for the advisors."""
+    gate = kb.tuning.gate["hybrid"]
+    monkeypatch.setattr(kb, "_tuning", dataclasses.replace(
+        kb.tuning, suggest_threshold=0.0,
+        gate={**kb.tuning.gate, "hybrid": dataclasses.replace(gate, threshold=1.01)}))
+    tracker = make_tracker("Combien coûte une boutique Tmall Global ?", sender="hesitant")
+    run(ActionAnswerFromKnowledge(), dispatcher, tracker)
+    message = dispatcher.messages[-1]
+    assert message["response"] == "utter_kb_no_answer_suggest"
+    assert message["buttons"][0] == {"title": "Tmall Global : conditions et coûts",
+                                     "payload": '/choose_article{"kb_article":"tmall-global"}'}
+    assert message["custom"]["type"] == "kb_no_answer"
+    assert message["custom"]["suggestions"][0] == "tmall-global"
+    logged = storage.recent(kb.settings.database_url, storage.UnansweredQuestion)
+    assert [q.conversation_id for q in logged] == ["hesitant"]

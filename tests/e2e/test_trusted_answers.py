@@ -116,3 +116,17 @@ def test_content_free_messages_get_no_knowledge_answer(stack, message):
     answer_of(chat.say("Que fait Alibaba à l'aéroport de Liège ?"))
     payload = knowledge(chat.say(message))
     assert payload is None or payload["type"] != "kb_answer"
+
+
+def test_a_declined_question_offers_likely_topics_that_answer_when_chosen(stack):
+    """"c koi le cbec exactement ?" is below the answer gate: no answer, but the two likeliest
+    topics as buttons (beside the advisor's); choosing one answers with it."""
+    chat = Chat(stack.web_url, "e2e-suggestions", "fr")
+    messages = chat.say("c koi le cbec exactement ?")
+    payload = knowledge(messages)
+    assert payload and payload["type"] == "kb_no_answer", messages
+    assert "cbec-regime" in payload["suggestions"]
+    buttons = [b for m in messages for b in m.get("buttons", [])]
+    assert any(b["payload"] == "/request_advisor" for b in buttons)
+    chosen = next(b["payload"] for b in buttons if "cbec-regime" in b["payload"])
+    assert answer_of(chat.say(chosen))["article"] == "cbec-regime"

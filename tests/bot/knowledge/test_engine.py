@@ -243,3 +243,22 @@ def test_a_name_the_knowledge_holds_is_its_own_topic(kb):
     assert not index.signals("qui est Zébulon ?", "fr", kb.tuning).named
     off = dataclasses.replace(kb.tuning, name_max_articles=0)
     assert not index.signals("c'est quoi Cainiao ?", "fr", off).named
+
+
+def test_a_declined_question_may_suggest_its_two_likeliest_topics(kb):
+    """Below the answer gate but above suggest_threshold, the engine does not answer; it
+    offers its two best articles to choose from (most declined answerable questions have a
+    right one among them, docs/eval/retrieval.md)."""
+    import dataclasses
+
+    index = kb.index()
+    signals = index.signals("Combien coûte une boutique Tmall Global ?", "fr", kb.tuning)
+    gate = kb.tuning.gate["hybrid"]
+    declined = {"gate": {**kb.tuning.gate, "hybrid": dataclasses.replace(gate, threshold=1.01)}}
+    suggest = dataclasses.replace(kb.tuning, suggest_threshold=0.0, **declined)
+    result = index.decide(signals, "fr", suggest)
+    assert result.status == NO_ANSWER and result.answer is None
+    assert result.options[0] == ("tmall-global", "Tmall Global : conditions et coûts")
+    assert len(result.options) == 2
+    silent = dataclasses.replace(kb.tuning, suggest_threshold=1.01, **declined)
+    assert index.decide(signals, "fr", silent).options == []
