@@ -11,167 +11,50 @@ topic of its own; a message with no content word ("👍", "???", "merci") never 
 """
 from __future__ import annotations
 
-import enum
 import logging
-import math
 import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from bot.knowledge import store
-from bot.knowledge.articles import Source, split_sentences
+from bot.knowledge.articles import Source
 from bot.knowledge.lexical import lemmas
+from bot.knowledge.scoring import (
+    ANSWER,
+    CLARIFY,
+    MAX_ANSWER_CHARS,
+    MODES,
+    NO_ANSWER,
+    Answer,
+    Candidate,
+    Scored,
+    SearchResult,
+    Signals,
+    Status,
+    choose_article_payload,
+    dense_mix,
+    gate_features,
+    gate_probability,
+    lexical_score,
+    mode_weights,
+    trim_at_sentence,
+)
 from bot.knowledge.store import IndexError_, current_path
-from bot.knowledge.tuning import GateModel, RetrievalTuning
+from bot.knowledge.tuning import RetrievalTuning
 from bot.knowledge.vectors import Embedder, VectorIndex
 from bot.settings import LANGUAGES, Settings
 
 log = logging.getLogger(__name__)
-
-
-class Status(enum.StrEnum):
-    """What the engine decided; the action maps each to a domain response."""
-
-    ANSWER = "answer"
-    CLARIFY = "clarify"
-    NO_ANSWER = "no_answer"
-    UNKNOWN_ARTICLE = "unknown_article"  # a choose_article payload naming no article
-
-
-ANSWER, CLARIFY, NO_ANSWER = Status.ANSWER, Status.CLARIFY, Status.NO_ANSWER
-MODES = ("dense", "lexical", "hybrid")
-MAX_ANSWER_CHARS = 700
-
-
-@dataclass
-class Candidate:
-    """One article's scores for a query; `found_by` names the retrievers that ranked it."""
-
-    article_id: str
-    score: float
-    dense: float
-    lexical: float
-    found_by: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Answer:
-    article_id: str
-    lang: str
-    title: str
-    heading: str
-    text: str
-    sources: list[Source]  # the sources of the section shown, not of the whole article
-    other_language: bool
-    related: list[tuple[str, str]]
-    reviewed: str
-    orientation: bool = False  # a "where do I start" article: offer the readiness check too
-
-
-@dataclass
-class SearchResult:
-    status: Status
-    language: str
-    confidence: float
-    candidates: list[Candidate]
-    answer: Answer | None = None
-    timings: dict[str, float] = field(default_factory=dict)
-    # (id, title): the articles to choose from (CLARIFY), or suggested when declined
-    options: list[tuple[str, str]] = field(default_factory=list)
-    read_as_follow_up: bool = False
-
-
-@dataclass
-class Signals:
-    """What the retrievers say about one query, per key, before any tuning is applied.
-
-    Evaluation computes them once per question and replays `decide` with many tunings."""
-
-    query: str
-    terms: int  # content words of the query (0: nothing to search for)
-    dense: np.ndarray
-    bm25: np.ndarray
-    coverage: np.ndarray
-    known: float = 0.0  # share of the query's words the corpus uses ("Japon" is not one)
-    opener: bool = False  # a "where do I start?" question
-    companion: np.ndarray | None = None  # the companion encoder's cosines, when there is one
-    named: tuple[int, ...] = ()  # the articles the question's rare words name (see named_articles)
-
-
-@dataclass
-class Scored:
-    """One query scored under one tuning: article ranking and the gate's probability."""
-
-    signals: Signals
-    fused_keys: np.ndarray
-    fused: np.ndarray
-    dense: np.ndarray
-    lexical: np.ndarray
-    order: np.ndarray
-    probability: float
-    features: dict[str, float]
-
-
-def choose_article_payload(article_id: str) -> str:
-    """The button payload that asks for one article (clarification, related articles)."""
-    return '/choose_article{"kb_article":"' + article_id + '"}'
-
-
-def lexical_score(bm25: np.ndarray, coverage: np.ndarray, saturation: float) -> np.ndarray:
-    """(1 - exp(-bm25 / saturation)) * coverage: in [0, 1), comparable with a cosine."""
-    return np.asarray((1.0 - np.exp(-bm25 / saturation)) * coverage, dtype=np.float32)
-
-
-def dense_mix(signals: Signals, tuning: RetrievalTuning, lang: str) -> np.ndarray:
-    """The dense score of every key: the primary encoder's cosine, mixed with the companion's
-    by the language's companion weight."""
-    weight = tuning.companion_weight.get(lang, 0.0)
-    if signals.companion is None or weight <= 0.0:
-        return signals.dense
-    return np.asarray((1.0 - weight) * signals.dense + weight * signals.companion, np.float32)
-
-
-def mode_weights(mode: str, tuning: RetrievalTuning, lang: str) -> tuple[float, float]:
-    """(dense, lexical) weights; single-retriever modes measure what each retriever brings."""
-    return {"dense": (1.0, 0.0), "lexical": (0.0, 1.0)}.get(
-        mode, (tuning.dense_weight[lang], tuning.lexical_weight[lang]))
-
-
-def gate_features(fused: np.ndarray, dense: np.ndarray, lexical: np.ndarray,
-                  signals: Signals, lang: str) -> dict[str, float]:
-    """The evidence the gate weighs, from per-article scores (see the module docstring)."""
-    order = np.argsort(-fused)[:2]
-    top = float(fused[order[0]]) if len(order) else 0.0
-    second = float(fused[order[1]]) if len(order) > 1 else 0.0
-    dense_sorted = np.sort(dense)[::-1][:2] if len(dense) else np.zeros(2)
-    best = int(order[0]) if len(order) else 0
-    agree = float(len(fused) > 0 and int(np.argmax(dense)) == best
-                  and int(np.argmax(lexical)) == best)
-    return {
-        "top": top,
-        "margin": top - second,
-        "dense": float(dense[best]) if len(dense) else 0.0,
-        "dense_margin": float(dense_sorted[0] - (dense_sorted[1] if len(dense_sorted) > 1
-                                                 else 0.0)),
-        "lexical": float(lexical[best]) if len(lexical) else 0.0,
-        "agree": agree,
-        "terms": math.log1p(signals.terms),
-        "known": signals.known,
-        "coverage": float(signals.coverage.max()) if len(signals.coverage) else 0.0,
-        "en": float(lang == "en"),
-    }
-
-
-def gate_probability(gate: GateModel, features: dict[str, float]) -> float:
-    """Logistic model: probability that the top article is a right answer."""
-    x = np.array([features[name] for name in gate.features], dtype=np.float64)
-    z = float(np.dot((x - gate.mean) / gate.scale, gate.coef) + gate.intercept)
-    return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+__all__ = [  # the scoring names are re-exported: callers import them from here
+    "KnowledgeBase", "KnowledgeIndex", "shared_knowledge_base", "ANSWER", "CLARIFY",
+    "MAX_ANSWER_CHARS", "MODES", "NO_ANSWER", "Answer", "Candidate", "Scored", "SearchResult",
+    "Signals", "Status", "choose_article_payload", "dense_mix", "gate_features",
+    "gate_probability", "lexical_score", "mode_weights", "trim_at_sentence",
+]
 
 
 class KnowledgeIndex:
@@ -413,18 +296,6 @@ class KnowledgeIndex:
         result.timings = timings
         result.timings["total"] = time.perf_counter() - started
         return result
-
-
-def trim_at_sentence(text: str, limit: int = MAX_ANSWER_CHARS) -> str:
-    """Cut a long text at the last sentence that fits, never mid-sentence."""
-    if len(text) <= limit:
-        return text
-    kept: list[str] = []
-    for sentence in split_sentences(text):
-        if len(" ".join(kept + [sentence])) > limit:
-            break
-        kept.append(sentence)
-    return " ".join(kept) if kept else text[:limit].rsplit(" ", 1)[0] + "…"
 
 
 class KnowledgeBase:
