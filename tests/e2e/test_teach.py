@@ -43,6 +43,16 @@ def console(stack, email: str = EMAIL) -> requests.Session:
     return browser
 
 
+def undo_latest(browser: requests.Session, stack) -> None:
+    """Undo the latest change (cleanup: later tests share the stack's knowledge copy)."""
+    changes = browser.get(f"{stack.web_url}/console/teach/changes", timeout=30).text
+    change = re.search(r'name="change" value="(\d+)"', changes).group(1)
+    undone = browser.post(f"{stack.web_url}/console/teach/undo", timeout=30,
+                          allow_redirects=False,
+                          data={"csrf_token": csrf(changes), "change": change})
+    assert undone.status_code == 302, undone.text[-2000:]
+
+
 def served_article(chat: Chat, question: str = QUESTION) -> str | None:
     """The article the stack answers `question` with in this conversation, if any."""
     found = [p for p in payloads(chat.say(question)) if p["type"] == "kb_answer"]
@@ -155,3 +165,5 @@ def test_a_drafted_article_is_answered_without_restart(stack):
     print(f"\n[timing] draft -> build done {built:.1f}s, answered {answered:.1f}s")
     assert answered - built <= 10
     assert stack.processes["actions"].poll() is None  # no restart
+    undo_latest(browser, stack)
+    assert not (stack.work / "knowledge" / "en" / "chinese-new-year.md").exists()

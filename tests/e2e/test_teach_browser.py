@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_teach import PASSWORD, console
+from tests.e2e.test_teach import PASSWORD, console, undo_latest
 from tests.web.test_widget_browser import browser, open_widget  # noqa: F401 (fixture)
 from web.strings import ui_strings
 
@@ -44,7 +44,7 @@ def test_widget_answers_with_the_article_an_advisor_attached(page, stack):
     from playwright.sync_api import expect
 
     base = stack.web_url
-    console(stack, EMAIL)  # creates the account (and checks the login form works)
+    session = console(stack, EMAIL)  # creates the account (and checks the login form works)
     open_widget(page, base)
     before = ask(page, QUESTION)
     assert before.get("article") != ARTICLE
@@ -70,3 +70,5 @@ def test_widget_answers_with_the_article_an_advisor_attached(page, stack):
           "after the attach")
     expect(page.locator(".msg.bot").last).to_be_visible()
     assert stack.processes["actions"].poll() is None
+    undo_latest(session, stack)  # later tests share the stack's knowledge copy
+    assert QUESTION not in (stack.work / "knowledge" / "fr" / f"{ARTICLE}.md").read_text("utf-8")
