@@ -33,7 +33,7 @@ from typing import Any
 
 from itsdangerous import BadSignature, Signer
 
-from bot.knowledge.engine import choose_article_payload
+from bot.knowledge.scoring import choose_article_payload  # light: no index, no model
 
 log = logging.getLogger(__name__)
 

