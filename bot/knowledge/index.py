@@ -18,7 +18,7 @@ import numpy as np
 
 from bot.knowledge import store
 from bot.knowledge.articles import Article, Corpus, load_corpus
-from bot.knowledge.lexical import lemmas
+from bot.knowledge.lexical import LemmaCache
 from bot.knowledge.store import FORMAT_VERSION, IndexError_, current_path, read_meta
 from bot.knowledge.vectors import Embedder, EmbeddingCache, VectorIndex
 from bot.settings import Settings
@@ -100,10 +100,15 @@ def build_index(settings: Settings, force: bool = False, progress: bool = False,
         companion = VectorIndex.build(companion_vectors, settings.flat_index_max)
         missing = max(missing, embedded)  # keys embedded by either encoder
 
-    for lang in {r["lang"] for r in records}:
-        positions = [i for i, r in enumerate(records) if r["lang"] == lang]
-        for i, terms in zip(positions, lemmas([records[i]["text"] for i in positions], lang)):
-            records[i]["terms"] = terms
+    lemma_cache = LemmaCache(cache_path.with_name("lemmas.sqlite"))
+    try:
+        for lang in {r["lang"] for r in records}:
+            positions = [i for i, r in enumerate(records) if r["lang"] == lang]
+            texts_of_lang = [records[i]["text"] for i in positions]
+            for i, terms in zip(positions, lemma_cache.lemmas(texts_of_lang, lang)):
+                records[i]["terms"] = terms
+    finally:
+        lemma_cache.close()
 
     index = VectorIndex.build(vectors, settings.flat_index_max)
     target = settings.index_dir / f"build-{fingerprint}-{int(time.time() * 1000)}"

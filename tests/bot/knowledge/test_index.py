@@ -73,3 +73,32 @@ def test_index_saves_lemma_postings_and_keys_without_texts(knowledge_env: Settin
     assert len(bm25.postings("coût")[0]) == 0  # accents are folded away
 
 
+
+
+def test_a_rebuild_lemmatises_only_the_keys_that_changed(knowledge_env: Settings, monkeypatch):
+    """Lemmatising every key was ~95% of a build that embeds nothing; the lemma lists are
+    cached beside the embeddings, keyed by spaCy's versions, language and text."""
+    from bot.knowledge import lexical
+
+    lemmatised: list[str] = []
+    real = lexical.lemmas
+
+    def counting(texts, lang):
+        lemmatised.extend(texts)
+        return real(texts, lang)
+
+    monkeypatch.setattr(lexical, "lemmas", counting)
+    first = build_index(knowledge_env)
+    assert len(lemmatised) == first.keys == 24
+    lemmatised.clear()
+    article = knowledge_env.knowledge_dir / "fr" / "liege-hub.md"
+    article.write_text(article.read_text("utf-8").replace(
+        "Des trains et des avions", "Des trains, des camions et des avions"), "utf-8")
+    second = build_index(knowledge_env)
+    assert second.status == "built" and len(lemmatised) == 1 and "camions" in lemmatised[0]
+    # The cached lists are the ones spaCy gives: the same postings as a build without cache.
+    cached = BM25.load(second.path)
+    (knowledge_env.index_dir / "cache" / "lemmas.sqlite").unlink()
+    third = build_index(knowledge_env, force=True)
+    assert BM25.load(third.path).vocabulary_size == cached.vocabulary_size
+    assert lexical.lemma_fingerprint().startswith(f"v{lexical.LEMMA_VERSION};spacy=")
