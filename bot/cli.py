@@ -10,7 +10,7 @@ import sys
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -61,6 +61,36 @@ def _serving_index_error(settings: Settings) -> str | None:
     return None
 
 
+def build_json(report: Any) -> str:
+    """A build's outcome as the one JSON line the console reads."""
+    return json.dumps({"status": report.status, "keys": report.keys,
+                       "embedded": report.embedded, "reused": report.reused,
+                       "seconds": round(report.seconds, 1), "errors": report.errors},
+                      ensure_ascii=False)
+
+
+@main.command("build-worker")
+def build_worker() -> None:
+    """Build on request, warm: one JSON outcome line (as `build --json`) for each "build" line
+    read on stdin, until stdin closes; progress on stderr. For the console, so that a build
+    after an attached question does not load spaCy and the encoder again (~15 s here)."""
+    from bot.knowledge.index import build_index
+    from bot.knowledge.lexical import lemmas
+    from bot.knowledge.vectors import Embedder
+
+    settings = Settings.from_env()
+    for lang in LANGUAGES:  # load the pipelines and the encoder now, not at the first build
+        lemmas(["Tmall Global"], lang)
+    Embedder(settings.model_name).embed(["Tmall Global"])
+    click.echo(json.dumps({"status": "ready"}))
+    for line in sys.stdin:
+        if line.strip() != "build":
+            continue
+        report = build_index(Settings.from_env(), log=lambda message: click.echo(message,
+                                                                                  err=True))
+        click.echo(build_json(report))
+
+
 @main.command()
 @click.option("--force", is_flag=True, help="Rebuild even when nothing changed.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
@@ -75,10 +105,7 @@ def build(force: bool, quiet: bool, as_json: bool) -> None:
     report = build_index(settings, force=force, progress=not quiet,
                          log=lambda message: click.echo(message, err=as_json))
     if as_json:
-        click.echo(json.dumps({"status": report.status, "keys": report.keys,
-                               "embedded": report.embedded, "reused": report.reused,
-                               "seconds": round(report.seconds, 1), "errors": report.errors},
-                              ensure_ascii=False))
+        click.echo(build_json(report))
         sys.exit(1 if report.status == "failed" else 0)
     if report.status == "failed":
         for error in report.errors:

@@ -109,3 +109,31 @@ def test_eval_quick_measures_the_test_split_of_the_serving_index(knowledge_env, 
     assert set(outcome["figures"]["all"]) == {"right_section", "right_article", "answered",
                                               "declined", "wrong"}
     assert all(0 <= v <= 1 for m in outcome["figures"].values() for v in m.values())
+
+
+def test_the_build_worker_builds_on_each_request_while_warm(knowledge_env):
+    """`bot build-worker` (the console's build child): ready once its models are loaded, then
+    one outcome line per "build" request, until stdin closes."""
+    import os
+    import subprocess
+    import sys
+
+    from bot.settings import ROOT
+
+    worker = subprocess.Popen([sys.executable, "-m", "bot.cli", "build-worker"], cwd=ROOT,
+                              env=dict(os.environ), stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert json.loads(worker.stdout.readline()) == {"status": "ready"}
+        outcomes = []
+        for _ in range(2):
+            worker.stdin.write("build\n")
+            worker.stdin.flush()
+            outcomes.append(json.loads(worker.stdout.readline()))
+        assert [o["status"] for o in outcomes] == ["built", "unchanged"]
+        assert outcomes[0]["keys"] == 24 and outcomes[0]["errors"] == []
+        worker.stdin.close()
+        assert worker.wait(timeout=60) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()

@@ -40,7 +40,8 @@ def fake_engine(monkeypatch, tmp_path):
     mark = tmp_path / "built"
     monkeypatch.setattr(teaching, "SUGGEST_COMMAND", [sys.executable, "-c", FAKE_SUGGEST])
     monkeypatch.setattr(knowledge, "BUILD_COMMAND", [sys.executable, "-c", (
-        f"import json, pathlib; pathlib.Path({str(mark)!r}).write_text('x'); print(json.dumps("
+        "import json, pathlib, sys; sys.stdin.readline(); "  # a build request, as the worker
+        f"pathlib.Path({str(mark)!r}).write_text('x'); print(json.dumps("
         "{'status': 'built', 'keys': 1, 'embedded': 1, 'reused': 0, 'seconds': 0.1, "
         "'errors': []}))")])
     monkeypatch.setattr(guard, "EVAL_COMMAND", [sys.executable, "-c", FAKE_EVAL,
@@ -337,7 +338,8 @@ def test_the_guard_compares_the_figures_before_and_after_a_publish(app, logged_i
     (index / "build-1").mkdir(parents=True)
     (index / "CURRENT").write_text("build-1")
     monkeypatch.setattr(knowledge, "BUILD_COMMAND", [sys.executable, "-c", (
-        f"import json, pathlib; pathlib.Path({str(index / 'CURRENT')!r}).write_text('build-2');"
+        "import json, pathlib, sys; sys.stdin.readline(); "  # a build request, as the worker
+        f"pathlib.Path({str(index / 'CURRENT')!r}).write_text('build-2');"
         " print(json.dumps({'status': 'built', 'keys': 1, 'embedded': 1, 'reused': 0, "
         "'seconds': 0.1, 'errors': []}))")])
     ids = questions(app, ("Quel dépôt pour Tmall ?", "fr"))

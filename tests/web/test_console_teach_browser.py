@@ -38,7 +38,8 @@ def stack(tmp_path, monkeypatch) -> Iterator[dict[str, Any]]:
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setattr(teaching, "SUGGEST_COMMAND", [sys.executable, "-c", FAKE_SUGGEST])
     monkeypatch.setattr(knowledge, "BUILD_COMMAND", [sys.executable, "-c", (
-        "import json; print(json.dumps({'status': 'built', 'keys': 1, 'embedded': 1, "
+        "import json, sys; sys.stdin.readline(); "  # a build request, as the worker
+        "print(json.dumps({'status': 'built', 'keys': 1, 'embedded': 1, "
         "'reused': 0, 'seconds': 0.1, 'errors': []}))")])
     monkeypatch.setattr(guard, "EVAL_COMMAND", [sys.executable, "-c", FAKE_EVAL,
                                                 str(tmp_path / "var" / "index")])
