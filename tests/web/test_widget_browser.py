@@ -422,7 +422,8 @@ def test_advisor_sees_unanswered_question_and_feedback(page, stack):
     expect(page).to_have_url(re.compile(r"/console/unanswered$"))
     group = page.locator("tr.question-group", has_text="Faut-il ouvrir un bureau à Shanghai ?")
     expect(group).to_have_count(1)
-    expect(group.locator("a")).to_have_text("tmall-global")
+    expect(group.locator("a[href*='/console/knowledge']")).to_have_text("tmall-global")
+    expect(group.locator("a.teach-link")).to_have_attribute("href", re.compile(r"/console/teach"))
     shot(page, "12-console-unanswered")
 
     page.click("nav.tabs a[href='/console/feedback']")
