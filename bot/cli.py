@@ -65,7 +65,8 @@ def build_json(report: Any) -> str:
     """A build's outcome as the one JSON line the console reads."""
     return json.dumps({"status": report.status, "keys": report.keys,
                        "embedded": report.embedded, "reused": report.reused,
-                       "seconds": round(report.seconds, 1), "errors": report.errors},
+                       "seconds": round(report.seconds, 1), "errors": report.errors,
+                       "errors_fr": report.errors_fr},
                       ensure_ascii=False)
 
 

@@ -34,6 +34,7 @@ class BuildReport:
     reused: int = 0
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
+    errors_fr: list[str] = field(default_factory=list)  # the same, worded in French
 
 
 def key_records(articles: list[Article]) -> list[dict]:
@@ -73,6 +74,7 @@ def build_index(settings: Settings, force: bool = False, progress: bool = False,
                                    stale_after_months=settings.stale_after_months)
     if corpus.errors:
         return BuildReport("failed", errors=[str(e) for e in corpus.errors],
+                           errors_fr=[e.text("fr") for e in corpus.errors],
                            seconds=time.perf_counter() - started)
     files = sorted(a.path for a in corpus.articles)
     companion_model = settings.tuning().companion_model

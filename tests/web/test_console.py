@@ -496,7 +496,10 @@ def test_rebuild_refused_when_the_corpus_has_errors(logged_in, knowledge_dir):
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "L&#39;index n&#39;a pas été reconstruit" in html
-    assert "there is no EN version of" in html
+    assert "il n&#39;y a pas de version EN de" in html  # in the console's language
+    english = logged_in.post("/console/knowledge/rebuild?lang=en",
+                             data={"csrf_token": token}).get_data(as_text=True)
+    assert "there is no EN version of" in english
 
 
 def test_rebuild_needs_csrf(logged_in):

@@ -153,7 +153,15 @@ def run_build() -> dict[str, Any]:
     if result is None:
         return {"status": "crashed"}
     errors: list[str] = [str(e) for e in result.get("errors") or []]
-    return {**result, "errors": errors}
+    errors_fr: list[str] = [str(e) for e in result.get("errors_fr") or []] or errors
+    return {**result, "errors": errors, "errors_fr": errors_fr}
+
+
+def build_errors(result: dict[str, Any] | None, language: str) -> list[str]:
+    """A build's check errors in the console's language."""
+    if not result:
+        return []
+    return list(result.get("errors_fr" if language == "fr" else "errors") or [])
 
 
 @bp.get("/knowledge")
@@ -183,4 +191,4 @@ def rebuild() -> tuple[str, int]:
         409 if result["status"] == "busy" else 422 if result["status"] == "failed" else 500
     return render("knowledge.html", status=status, section="knowledge",
                   health=knowledge_health(Settings.from_env(), console_lang()),
-                  result=result)
+                  result=result, build_errors=build_errors(result, console_lang()))

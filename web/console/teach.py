@@ -135,6 +135,8 @@ def _changes_page(status: int = 200, **extra: Any) -> tuple[str, int]:
     return render("teach_changes.html", status=status, section="changes",
                   changes=publish.changes(ws), undone=publish.undone_ids(ws),
                   build=teaching.last_build(current_app),
+                  build_errors=knowledge.build_errors(teaching.last_build(current_app),
+                                                      console_lang()),
                   guard=guard.latest(current_app), figures=FIGURES, **extra)
 
 
