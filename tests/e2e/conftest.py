@@ -27,9 +27,10 @@ def stack(tmp_path_factory):
            "AWEX_KNOWLEDGE_DIR": str(work / "knowledge"),
            "AWEX_INDEX_DIR": str(work / "index"),
            "HF_HUB_OFFLINE": "1",
-           # Every test client connects from 127.0.0.1: one per-address limit for the whole
-           # suite would refuse the later tests (rate limits are tested in tests/web).
-           "AWEX_RATE_LIMIT_PER_IP": "100000"}
+           # Every test client connects from 127.0.0.1, and new conversations count against
+           # their address: limits for the whole suite would refuse the later tests (rate
+           # limits are tested in tests/web).
+           "AWEX_RATE_LIMIT_PER_IP": "100000", "AWEX_RATE_LIMIT_PER_SESSION": "100000"}
     # The key embeddings `make` already computed for the shipped corpus are reused (the cache
     # is keyed by model and text), so the stack's own build embeds only what tests change.
     cache = ROOT / "var" / "index" / "cache"
