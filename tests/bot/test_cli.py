@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from click.testing import CliRunner
 
 from bot.cli import main
@@ -111,6 +113,7 @@ def test_eval_quick_measures_the_test_split_of_the_serving_index(knowledge_env, 
     assert all(0 <= v <= 1 for m in outcome["figures"].values() for v in m.values())
 
 
+@pytest.mark.slow
 def test_the_build_worker_builds_on_each_request_while_warm(knowledge_env):
     """`bot build-worker` (the console's build child): ready once its models are loaded, then
     one outcome line per "build" request, until stdin closes."""

@@ -489,6 +489,7 @@ def test_check_messages_are_worded_in_the_console_language(logged_in, knowledge_
     assert "put a line &#39;---&#39; first" in english
 
 
+@pytest.mark.slow
 def test_rebuild_refused_when_the_corpus_has_errors(logged_in, knowledge_dir):
     (knowledge_dir / "en" / "tmall-global.md").unlink()  # FR without its EN version
     token = page_token(logged_in, "/console/knowledge")

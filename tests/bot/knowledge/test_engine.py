@@ -179,6 +179,7 @@ def companion_tuning(folder, monkeypatch: pytest.MonkeyPatch, companion: str) ->
     monkeypatch.setenv("AWEX_RETRIEVAL_CONFIG", str(path))
 
 
+@pytest.mark.slow
 def test_the_companion_encoder_is_mixed_into_the_dense_score_by_language(knowledge_env,
                                                                          monkeypatch):
     """retrieval.yml may name a companion encoder (MiniLM) whose cosines are mixed into the
