@@ -10,7 +10,7 @@ import sys
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -61,35 +61,13 @@ def _serving_index_error(settings: Settings) -> str | None:
     return None
 
 
-def build_json(report: Any) -> str:
-    """A build's outcome as the one JSON line the console reads."""
-    return json.dumps({"status": report.status, "keys": report.keys,
-                       "embedded": report.embedded, "reused": report.reused,
-                       "seconds": round(report.seconds, 1), "errors": report.errors,
-                       "errors_fr": report.errors_fr},
-                      ensure_ascii=False)
+@main.command()
+def worker() -> None:
+    """Serve the console's engine requests (build, suggest, eval-quick) as JSON lines on
+    stdin/stdout, warm, until stdin closes (bot/knowledge/worker.py describes the protocol)."""
+    from bot.knowledge import worker as engine_worker
 
-
-@main.command("build-worker")
-def build_worker() -> None:
-    """Build on request, warm: one JSON outcome line (as `build --json`) for each "build" line
-    read on stdin, until stdin closes; progress on stderr. For the console, so that a build
-    after an attached question does not load spaCy and the encoder again (~15 s here)."""
-    from bot.knowledge.index import build_index
-    from bot.knowledge.lexical import lemmas
-    from bot.knowledge.vectors import Embedder
-
-    settings = Settings.from_env()
-    for lang in LANGUAGES:  # load the pipelines and the encoder now, not at the first build
-        lemmas(["Tmall Global"], lang)
-    Embedder(settings.model_name).embed(["Tmall Global"])
-    click.echo(json.dumps({"status": "ready"}))
-    for line in sys.stdin:
-        if line.strip() != "build":
-            continue
-        report = build_index(Settings.from_env(), log=lambda message: click.echo(message,
-                                                                                  err=True))
-        click.echo(build_json(report))
+    engine_worker.main()
 
 
 @main.command()
@@ -106,7 +84,9 @@ def build(force: bool, quiet: bool, as_json: bool) -> None:
     report = build_index(settings, force=force, progress=not quiet,
                          log=lambda message: click.echo(message, err=as_json))
     if as_json:
-        click.echo(build_json(report))
+        from bot.knowledge.worker import build_outcome
+
+        click.echo(json.dumps(build_outcome(report), ensure_ascii=False))
         sys.exit(1 if report.status == "failed" else 0)
     if report.status == "failed":
         for error in report.errors:
@@ -157,51 +137,24 @@ def search(question: str, lang: str | None, mode: str, previous: str | None,
             click.echo(f"source: {source.title} <{source.url}> ({source.date})")
 
 
-SUGGESTIONS = 3
-
-
 @main.command()
 @click.option("--json", "as_json", is_flag=True, required=True,
               help="Print the result as one JSON object (the only output, for the console).")
 def suggest(as_json: bool) -> None:
     """Read questions as JSON on stdin ([{"question": "...", "lang": "fr"|"en"|null}]) and
     print, for each, the decision and the 3 likeliest articles with their best section and
-    score: what the console offers to attach a missed question to (the web process never
-    loads the engine)."""
+    score (what the console offers to attach a missed question to)."""
     from bot.knowledge.engine import KnowledgeBase
-    from bot.knowledge.store import IndexError_
-    from bot.language import detect_language
+    from bot.knowledge.worker import suggest as suggestions
 
     try:
         items = json.loads(sys.stdin.read() or "[]")
-        if not isinstance(items, list):
-            raise ValueError("a JSON list is expected")
     except ValueError as exc:
         click.echo(json.dumps({"status": "bad-input", "error": str(exc)}))
         sys.exit(2)
-    kb = KnowledgeBase()
-    results = []
-    try:
-        for item in items:
-            question = str(item.get("question") or "") if isinstance(item, dict) else ""
-            lang = item.get("lang") if isinstance(item, dict) else None
-            lang = lang if lang in LANGUAGES else detect_language(question) or "fr"
-            found = kb.search(question, lang)
-            suggestions = []
-            for candidate in found.candidates[:SUGGESTIONS]:
-                answer = kb.search(question, lang, only_article=candidate.article_id).answer
-                suggestions.append({
-                    "article": candidate.article_id, "score": round(candidate.score, 3),
-                    "title": answer.title if answer else candidate.article_id,
-                    "section": answer.heading if answer else "",
-                    "answer_language": answer.lang if answer else lang})
-            results.append({"question": question, "lang": lang, "status": found.status.value,
-                            "confidence": round(found.confidence, 3),
-                            "suggestions": suggestions})
-    except IndexError_ as exc:
-        click.echo(json.dumps({"status": "unavailable", "error": str(exc)}, ensure_ascii=False))
-        sys.exit(1)
-    click.echo(json.dumps({"status": "ok", "results": results}, ensure_ascii=False))
+    outcome = suggestions(KnowledgeBase(), items)
+    click.echo(json.dumps(outcome, ensure_ascii=False))
+    sys.exit({"ok": 0, "bad-input": 2}.get(outcome["status"], 1))
 
 
 OLDEST_FACTS = 20
@@ -297,26 +250,13 @@ def eval_quick(as_json: bool, gold: Path | None) -> None:
     """The frozen test split of the gold questions through the serving index with the shipped
     tuning (hybrid only, no cross-validation): the figures the console compares before and
     after a publish, in well under a minute."""
-    from bot.eval_guard import FIGURES
-    from bot.knowledge import evaluation
     from bot.knowledge.engine import KnowledgeBase
-    from bot.knowledge.store import IndexError_
-    from bot.settings import ROOT
+    from bot.knowledge.worker import GOLD
+    from bot.knowledge.worker import eval_quick as measure
 
-    questions = [q for q in evaluation.load_gold(gold or ROOT / "tests" / "data" / "gold.yml")
-                 if q.split == "test"]
-    kb = KnowledgeBase(check_interval=10.0 ** 9)  # one index for the whole run
-    try:
-        measured = kb.index().path.name
-        outcomes = [evaluation.outcome(q, kb.search(q.text, q.lang, previous_article=q.previous))
-                    for q in questions]
-    except IndexError_ as exc:
-        click.echo(json.dumps({"status": "unavailable", "error": str(exc)}, ensure_ascii=False))
-        sys.exit(1)
-    figures = {lang: {name: round(getattr(m, name), 4) for name in FIGURES}
-               for lang, m in evaluation.by_language(outcomes).items()}
-    click.echo(json.dumps({"status": "ok", "index": measured, "questions": len(questions),
-                           "figures": figures}))
+    outcome = measure(KnowledgeBase(check_interval=10.0 ** 9), gold or GOLD)
+    click.echo(json.dumps(outcome, ensure_ascii=False))
+    sys.exit(0 if outcome["status"] == "ok" else 1)
 
 
 # ------------------------------------------------------------------------- data protection

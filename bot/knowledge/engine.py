@@ -204,10 +204,11 @@ class KnowledgeIndex:
                                 self._answer(self.article_ids[best], lang, scored.fused_keys,
                                              tuning))
         if not candidates or confidence < tuning.gate[mode].threshold:
-            if alone.opener and tuning.orientation_articles and not follow_up:
-                guide = tuning.orientation_articles[0]
+            # (an orientation article removed from the knowledge base is skipped, not fatal)
+            guides = [a for a in tuning.orientation_articles if a in self._id_position]
+            if alone.opener and guides and not follow_up:
                 return SearchResult(ANSWER, lang, confidence, candidates,
-                                    self._answer(guide, lang, scored.fused_keys, tuning))
+                                    self._answer(guides[0], lang, scored.fused_keys, tuning))
             suggested = [(c.article_id, self.title(c.article_id, lang)) for c in candidates[:2]
                          ] if confidence >= tuning.suggest_threshold else []
             return SearchResult(NO_ANSWER, lang, confidence, candidates, options=suggested,

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from click.testing import CliRunner
 
 from bot.cli import main
@@ -114,27 +113,43 @@ def test_eval_quick_measures_the_test_split_of_the_serving_index(knowledge_env, 
 
 
 @pytest.mark.slow
-def test_the_build_worker_builds_on_each_request_while_warm(knowledge_env):
-    """`bot build-worker` (the console's build child): ready once its models are loaded, then
-    one outcome line per "build" request, until stdin closes."""
+def test_the_worker_serves_builds_suggestions_and_evaluations_while_warm(knowledge_env):
+    """`bot worker` (the console's engine child): ready once its models are loaded, then one
+    reply per request line carrying the request's id, in one process, until stdin closes; a
+    new build is what the next suggestions search."""
     import os
     import subprocess
     import sys
 
     from bot.settings import ROOT
 
-    worker = subprocess.Popen([sys.executable, "-m", "bot.cli", "build-worker"], cwd=ROOT,
+    worker = subprocess.Popen([sys.executable, "-m", "bot.cli", "worker"], cwd=ROOT,
                               env=dict(os.environ), stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+
+    def ask(request: dict | str) -> dict:
+        worker.stdin.write((request if isinstance(request, str) else json.dumps(request)) + "\n")
+        worker.stdin.flush()
+        return json.loads(worker.stdout.readline())
+
+    question = [{"question": "Quelle caution faut-il pour Tmall Global ?", "lang": "fr"}]
     try:
         assert json.loads(worker.stdout.readline()) == {"status": "ready"}
-        outcomes = []
-        for _ in range(2):
-            worker.stdin.write("build\n")
-            worker.stdin.flush()
-            outcomes.append(json.loads(worker.stdout.readline()))
-        assert [o["status"] for o in outcomes] == ["built", "unchanged"]
-        assert outcomes[0]["keys"] == 24 and outcomes[0]["errors"] == []
+        before = ask({"id": 1, "do": "suggest", "items": question})
+        assert (before["id"], before["status"]) == (1, "unavailable")  # no index yet
+        built = ask({"id": 2, "do": "build"})
+        assert (built["id"], built["status"], built["keys"], built["errors"]) == \
+            (2, "built", 24, [])
+        assert ask({"id": 3, "do": "build"})["status"] == "unchanged"
+        after = ask({"id": 4, "do": "suggest", "items": question})
+        assert after["status"] == "ok"
+        assert after["results"][0]["suggestions"][0]["article"] == "tmall-global"
+        measured = ask({"id": 5, "do": "eval-quick"})
+        assert measured["status"] == "ok" and measured["index"].startswith("build-")
+        assert len(measured["outcomes"]) == measured["questions"] > 100
+        assert ask("not json")["status"] == "bad-input"
+        assert ask({"id": 6, "do": "dance"}) == {"status": "bad-input", "id": 6,
+                                                 "error": "unknown request 'dance'"}
         worker.stdin.close()
         assert worker.wait(timeout=60) == 0
     finally:

@@ -18,6 +18,7 @@ from werkzeug.security import check_password_hash
 
 from bot import storage
 from bot.settings import ROOT
+from tests.helpers import fake_worker
 from tests.helpers.web import (
     ADVISOR_EMAIL,
     ADVISOR_PASSWORD,
@@ -517,8 +518,7 @@ def test_rebuild_busy_and_crash(logged_in, monkeypatch):
     assert busy.status_code == 409 and "déjà en cours" in busy.get_data(as_text=True)
 
     # the build process dies without an outcome (its error goes to the log, not the page)
-    monkeypatch.setattr(console.knowledge, "BUILD_COMMAND",
-                        [sys.executable, "-c", "raise SystemExit('disk full')"])
+    monkeypatch.setattr(console.worker, "COMMAND", fake_worker.command("--fail", "build"))
     crashed = logged_in.post("/console/knowledge/rebuild", data={"csrf_token": token})
     assert crashed.status_code == 500
     assert "erreur inattendue" in crashed.get_data(as_text=True)

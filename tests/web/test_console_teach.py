@@ -15,49 +15,21 @@ from sqlalchemy import select
 from bot import storage
 from bot.knowledge.publish import text_hash
 from bot.questions import HandledMark
+from tests.helpers import fake_worker
 from tests.helpers.teach import front_matter
 from tests.helpers.web import ADVISOR_EMAIL, csrf_from, page_token
-from web.console import guard, knowledge, teaching
+from web.console import guard, teaching, worker
 from web.strings import ui_strings
-
-FAKE_SUGGEST = """
-import json, sys
-items = json.load(sys.stdin)
-print(json.dumps({"status": "ok", "results": [
-    {"question": i["question"], "lang": i["lang"] or "fr", "status": "no_answer",
-     "confidence": 0.3, "suggestions": [
-        {"article": "tmall-global", "score": 0.812, "title": "Vendre sur Tmall Global",
-         "section": "Que coûte Tmall Global ?", "answer_language": "fr"},
-        {"article": "old-figures", "score": 0.501, "title": "Anciens chiffres",
-         "section": "Que coûte Tmall Global ?", "answer_language": "fr"}]}
-    for i in items]}))
-"""
 
 
 @pytest.fixture(autouse=True)
 def fake_engine(monkeypatch, tmp_path):
-    """Child processes that answer at once; the build leaves a mark that it ran."""
+    """An engine child that answers at once; a build leaves a mark that it ran."""
     mark = tmp_path / "built"
-    monkeypatch.setattr(teaching, "SUGGEST_COMMAND", [sys.executable, "-c", FAKE_SUGGEST])
-    monkeypatch.setattr(knowledge, "BUILD_COMMAND", [sys.executable, "-c", (
-        "import json, pathlib, sys; sys.stdin.readline(); "  # a build request, as the worker
-        f"pathlib.Path({str(mark)!r}).write_text('x'); print(json.dumps("
-        "{'status': 'built', 'keys': 1, 'embedded': 1, 'reused': 0, 'seconds': 0.1, "
-        "'errors': []}))")])
-    monkeypatch.setattr(guard, "EVAL_COMMAND", [sys.executable, "-c", FAKE_EVAL,
-                                                str(tmp_path / "var" / "index")])
+    monkeypatch.setattr(worker, "COMMAND", fake_worker.command(
+        "--mark", str(mark), "--index", str(tmp_path / "var" / "index")))
     return mark
 
-
-# The quick evaluation, faked: figures per index build, the second one worse.
-FAKE_EVAL = """
-import json, pathlib, sys
-name = (pathlib.Path(sys.argv[1]) / "CURRENT").read_text().strip()
-answered = {"build-1": 0.8, "build-2": 0.7}.get(name, 0.8)
-figures = {lang: {"right_section": 0.5, "right_article": 0.7, "answered": answered,
-                  "declined": 0.95, "wrong": 0.05} for lang in ("all", "fr", "en")}
-print(json.dumps({"status": "ok", "index": name, "questions": 3, "figures": figures}))
-"""
 
 
 def db(app):
@@ -271,8 +243,7 @@ def test_nothing_chosen_asks_again(app, logged_in, knowledge_dir):
 
 
 def test_page_suggestions_failure_still_lets_the_advisor_choose(app, logged_in, monkeypatch):
-    monkeypatch.setattr(teaching, "SUGGEST_COMMAND", [sys.executable, "-c", (
-        "import json; print(json.dumps({'status': 'unavailable', 'error': 'no index'}))")])
+    monkeypatch.setattr(worker, "COMMAND", fake_worker.command("--fail", "suggest"))
     ids = questions(app, ("Quel dépôt pour Tmall ?", "fr"))
     html = teach_page(logged_in, f"ids={ids[0]}")
     assert "Les suggestions ne sont pas disponibles" in html
@@ -337,11 +308,8 @@ def test_the_guard_compares_the_figures_before_and_after_a_publish(app, logged_i
     index = tmp_path / "var" / "index"
     (index / "build-1").mkdir(parents=True)
     (index / "CURRENT").write_text("build-1")
-    monkeypatch.setattr(knowledge, "BUILD_COMMAND", [sys.executable, "-c", (
-        "import json, pathlib, sys; sys.stdin.readline(); "  # a build request, as the worker
-        f"pathlib.Path({str(index / 'CURRENT')!r}).write_text('build-2');"
-        " print(json.dumps({'status': 'built', 'keys': 1, 'embedded': 1, 'reused': 0, "
-        "'seconds': 0.1, 'errors': []}))")])
+    monkeypatch.setattr(worker, "COMMAND", fake_worker.command("--index", str(index),
+                                                               "--next", "build-2"))
     ids = questions(app, ("Quel dépôt pour Tmall ?", "fr"))
     html = teach_page(logged_in, f"ids={ids[0]}")  # measures the serving index meanwhile
     deadline = time.monotonic() + 30
@@ -355,8 +323,13 @@ def test_the_guard_compares_the_figures_before_and_after_a_publish(app, logged_i
     page = logged_in.get("/console/teach/changes").get_data(as_text=True)
     assert "le bot répond moins bien à d&#39;autres" in page
     warning = page.split('class="result failed guard-warning"', 1)[1].split("</div>", 1)[0]
-    assert warning.count("<li>") == 3  # answered, in all, fr and en
+    assert warning.split("</ul>", 1)[0].count("<li>") == 3  # answered, in all, fr and en
     assert "Répondues (fr) : 80.0 % → 70.0 %" in warning
+    broken = warning.split('class="guard-broken"', 1)[1]
+    assert "<q>Combien coûte Tmall Global ?</q> (fr) — maintenant : old-figures · Que coûte" \
+        in broken and "Liège" not in broken
+    fixed = page.split('class="guard-fixed"', 1)[1].split("</ul>", 1)[0]
+    assert "<q>Who runs the Liège hub?</q> (en)" in fixed
     assert guard.guard(app).store.get("build-1")["all"]["answered"] == 0.8
 
 
@@ -394,10 +367,10 @@ import json, sys
 from bot import storage
 from tests.helpers.web import ADVISOR_EMAIL, ADVISOR_PASSWORD, csrf_from, login
 from web import create_app
-from web.console import guard, knowledge, teaching
+from tests.helpers import fake_worker
+from web.console import worker
 
-fake = [sys.executable, "-c", "import json; print(json.dumps({'status': 'unavailable'}))"]
-teaching.SUGGEST_COMMAND = knowledge.BUILD_COMMAND = guard.EVAL_COMMAND = fake
+worker.COMMAND = fake_worker.command("--fail", "suggest", "--fail", "eval-quick")
 app = create_app({"TESTING": True, "TRACKER_SQLITE_PATH": sys.argv[1]})
 assert app.test_cli_runner().invoke(
     args=["create-advisor", ADVISOR_EMAIL, "--password", ADVISOR_PASSWORD]).exit_code == 0

@@ -5,19 +5,18 @@ scripts (the engine is tested elsewhere)."""
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from bot import storage
+from tests.helpers import fake_worker
 from tests.helpers.teach import front_matter
 from tests.helpers.web import ADVISOR_EMAIL, ADVISOR_PASSWORD, live_server, write_article
-from tests.web.test_console_teach import FAKE_EVAL, FAKE_SUGGEST
 from tests.web.test_widget_browser import browser, shot  # noqa: F401 (the shared Chromium fixture)
 from web import chat, create_app
-from web.console import guard, knowledge, teaching
+from web.console import worker
 from web.strings import ui_strings
 
 pytestmark = pytest.mark.browser
@@ -36,13 +35,8 @@ def stack(tmp_path, monkeypatch) -> Iterator[dict[str, Any]]:
     monkeypatch.setenv("AWEX_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("AWEX_KNOWLEDGE_DIR", str(root))
     monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setattr(teaching, "SUGGEST_COMMAND", [sys.executable, "-c", FAKE_SUGGEST])
-    monkeypatch.setattr(knowledge, "BUILD_COMMAND", [sys.executable, "-c", (
-        "import json, sys; sys.stdin.readline(); "  # a build request, as the worker
-        "print(json.dumps({'status': 'built', 'keys': 1, 'embedded': 1, "
-        "'reused': 0, 'seconds': 0.1, 'errors': []}))")])
-    monkeypatch.setattr(guard, "EVAL_COMMAND", [sys.executable, "-c", FAKE_EVAL,
-                                                str(tmp_path / "var" / "index")])
+    monkeypatch.setattr(worker, "COMMAND", fake_worker.command(
+        "--index", str(tmp_path / "var" / "index")))
     chat.reset_limits()
     app = create_app(test_config={"SECRET_KEY": "browser-test", "DATABASE_URL": database_url,
                                   "RASA_URL": "http://127.0.0.1:9", "RASA_TIMEOUT": 2.0,

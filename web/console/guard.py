@@ -1,5 +1,6 @@
 """The evaluation guard in the console: after each publish, the held-out figures of the index
-before and after (`bot eval-quick` in a child process; the web process never loads the engine)
+before and after (`eval-quick` in the engine child, web/console/worker.py; the web process never
+loads the engine)
 and a warning for every figure that dropped (bot/eval_guard.py compares and stores them).
 
 It runs in the background, so the chat and the advisor never wait for it: the "before" figures
@@ -8,21 +9,16 @@ the build is published.
 """
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import threading
 import time
 from typing import Any
 
 from flask import Flask
 
-from bot.eval_guard import FigureStore, drops
-from bot.settings import ROOT, Settings
+from bot.eval_guard import FigureStore, changed, drops
+from bot.settings import Settings
+from web.console import worker
 
-# A background measurement at low priority: the chat and the index build come first.
-EVAL_COMMAND = ["nice", "-n", "10", sys.executable, "-m", "bot.cli", "eval-quick", "--json"]
 EVAL_TIMEOUT = 30 * 60  # seconds
 
 
@@ -44,19 +40,17 @@ def measure(app: Flask) -> str | None:
     """Run the quick evaluation on the serving index and store its figures; the name of the
     index it measured, or None when it failed (logged)."""
     try:
-        done = subprocess.run(EVAL_COMMAND, cwd=ROOT, env=dict(os.environ), capture_output=True,
-                              text=True, timeout=EVAL_TIMEOUT)
-        lines = done.stdout.strip().splitlines()
-        outcome = json.loads(lines[-1]) if lines else {}
-    except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
-        app.logger.error("console: bot eval-quick failed: %s", exc)
-        return None
+        outcome = worker.ask({"do": "eval-quick"}, EVAL_TIMEOUT) or {}
+    except OSError as exc:
+        outcome = {"error": str(exc)}
     if outcome.get("status") != "ok" or not isinstance(outcome.get("figures"), dict):
-        app.logger.error("console: bot eval-quick failed: %s",
-                         outcome.get("error") or done.stderr[-500:])
+        app.logger.error("console: the quick evaluation failed: %s",
+                         outcome.get("error") or "the engine child stopped without an answer")
         return None
     index = str(outcome.get("index") or "")
-    guard(app).store.put(index, outcome["figures"])
+    outcomes = outcome.get("outcomes")
+    guard(app).store.put(index, outcome["figures"],
+                         outcomes if isinstance(outcomes, list) else None)
     return index
 
 
@@ -86,8 +80,11 @@ def after_build(app: Flask, before_index: str) -> None:
     after_index = measure(app)
     old = state.store.get(before_index) if before_index else None
     new = state.store.get(after_index) if after_index else None
+    broken, fixed = changed(state.store.outcomes(before_index),
+                            state.store.outcomes(after_index or "")) if old and new else ([], [])
     state.state = {"status": "done" if new is not None else "failed", "before": old,
                    "after": new, "drops": drops(old, new) if old and new else [],
+                   "broken": broken, "fixed": fixed,
                    "when": time.strftime("%H:%M:%S UTC", time.gmtime())}
     if state.state["drops"]:
         app.logger.warning("console: evaluation figures dropped after a publish: %s",

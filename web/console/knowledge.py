@@ -1,94 +1,27 @@
 """Knowledge health (articles per language, check errors and warnings, stale reviews, the
 current index) and the rebuild button.
 
-The rebuild runs in a child process, `bot build-worker`: building loads the embedding model,
-spaCy, faiss (and torch), which would stay in the web process's memory for good. The web
-process reads the knowledge files and the index's metadata only. The child stays up between
-builds (one per web process), so a build after an attached question does not load spaCy's
-French pipeline and the encoder again (~15 s on the 2-core test machine); it is restarted
-when it dies, and leaves when the web process does (its stdin closes).
+The rebuild runs in the engine child (web/console/worker.py): building loads the embedding
+model, spaCy and faiss, which would stay in the web process's memory for good. The web process
+reads the knowledge files and the index's metadata only.
 """
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
-import select
-import subprocess
-import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
 from flask import current_app, session
 
-from bot.settings import ROOT, Settings
+from bot.settings import Settings
+from web.console import worker
 from web.console.core import bp, console_lang, render
 from web.pages import LANGS
 
 _REBUILD_LOCK = threading.Lock()
-BUILD_COMMAND = [sys.executable, "-m", "bot.cli", "build-worker"]
 BUILD_TIMEOUT = 30 * 60  # seconds; a first build of a large corpus embeds every key
 OUTCOMES = ("built", "unchanged", "failed")
-_worker: subprocess.Popen[bytes] | None = None
-_worker_env: dict[str, str] = {}
-_worker_lock = threading.Lock()
-
-
-def _start_worker() -> subprocess.Popen[bytes]:
-    """The build child, started if it is not running (its progress goes to our stderr)."""
-    global _worker, _worker_env
-    if _worker is not None and _worker.poll() is None and _worker_env != dict(os.environ):
-        _worker.kill()  # started for other settings (tests change them)
-        _worker.wait()
-    if _worker is None or _worker.poll() is not None:
-        _worker_env = dict(os.environ)
-        _worker = subprocess.Popen(BUILD_COMMAND, cwd=ROOT, env=_worker_env,
-                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    return _worker
-
-
-def warm_builder() -> None:
-    """Start the build child now (a teach page opened: a build will likely follow)."""
-    if _worker_lock.acquire(blocking=False):
-        try:
-            _start_worker()
-        finally:
-            _worker_lock.release()
-
-
-def _ask_worker(timeout: float) -> dict[str, Any] | None:
-    """Send one build request; its outcome line, or None when the child died or timed out
-    (then it is stopped; the next build starts a new one)."""
-    worker = _start_worker()
-    assert worker.stdin is not None and worker.stdout is not None
-    try:
-        worker.stdin.write(b"build\n")
-        worker.stdin.flush()
-    except (BrokenPipeError, OSError):
-        pass  # it died already; what it printed, if anything, is still readable
-    deadline, pending = time.monotonic() + timeout, b""
-    descriptor = worker.stdout.fileno()
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([descriptor], [], [], deadline - time.monotonic())
-        chunk = os.read(descriptor, 65536) if ready else b""
-        if not chunk:
-            break  # timed out, or the child exited
-        *lines, pending = (pending + chunk).split(b"\n")
-        for line in lines:
-            try:
-                outcome = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(outcome, dict) and outcome.get("status") in OUTCOMES:
-                return outcome
-    if worker.poll() is None:
-        worker.kill()
-    worker.wait()
-    current_app.logger.error("console: the index build child stopped without an outcome "
-                             "(exit %s)", worker.returncode)
-    return None
 
 
 def knowledge_health(settings: Settings, language: str = "en") -> dict[str, Any]:
@@ -148,9 +81,10 @@ def knowledge_health(settings: Settings, language: str = "en") -> dict[str, Any]
 def run_build() -> dict[str, Any]:
     """One build by the child, with this process's environment; its JSON outcome, or
     {"status": "crashed"} when it died without one (its stderr is in this process's log)."""
-    with _worker_lock:
-        result = _ask_worker(BUILD_TIMEOUT)
-    if result is None:
+    result = worker.ask({"do": "build"}, BUILD_TIMEOUT, urgent=True)
+    if result is None or result.get("status") not in OUTCOMES:
+        current_app.logger.error("console: the index build got no outcome: %s",
+                                 (result or {}).get("status", "the engine child stopped"))
         return {"status": "crashed"}
     errors: list[str] = [str(e) for e in result.get("errors") or []]
     errors_fr: list[str] = [str(e) for e in result.get("errors_fr") or []] or errors

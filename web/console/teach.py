@@ -18,7 +18,7 @@ from bot.eval_guard import FIGURES
 from bot.knowledge import publish, teach
 from bot.questions import mark_handled
 from bot.settings import LANGUAGES, Settings
-from web.console import guard, knowledge, teaching
+from web.console import guard, knowledge, teaching, worker
 from web.console.core import bp, console_lang, database_url, render
 
 
@@ -53,7 +53,7 @@ def _page(ids: list[int], feedback_id: int | None, status: int = 200,
     questions = _questions(ids, feedback_id)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     guard.start_before(app, teaching.index_stamp(settings))  # the evaluation guard's "before"
-    knowledge.warm_builder()  # an attach will likely follow: have the build child ready
+    worker.warm()  # suggestions and an attach will follow: have the engine child ready
     distinct: dict[tuple[str, str | None], None] = {}
     for q in questions:
         distinct.setdefault((q["question"], q["lang"]), None)

@@ -1,17 +1,13 @@
-"""What the teach pages need besides routes: the engine's suggestions (from a `bot suggest`
-child process, cached per index and computed in the background so no page waits for the
-embedding model), the articles an advisor can choose with the hash of each file, and the
+"""What the teach pages need besides routes: the engine's suggestions (from the engine child,
+web/console/worker.py, cached per index and computed in the background so no page waits for
+the embedding model), the articles an advisor can choose with the hash of each file, and the
 incremental build started after a change (the rebuild button's own mechanism).
 
-The web process never loads the engine: suggestions and builds run in child processes.
+The web process never loads the engine: suggestions and builds run in the engine child.
 """
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -21,16 +17,15 @@ import yaml
 from flask import Flask, current_app
 
 from bot.knowledge.publish import text_hash
-from bot.settings import LANGUAGES, ROOT, Settings
-from web.console import guard, knowledge
+from bot.settings import LANGUAGES, Settings
+from web.console import guard, knowledge, worker
 
-SUGGEST_COMMAND = [sys.executable, "-m", "bot.cli", "suggest", "--json"]
 SUGGEST_TIMEOUT = 10 * 60  # seconds; the first call loads the model and the index
 HEADING = re.compile(r"^## (.+?)\s*$", re.MULTILINE)
 
 
 class Suggestions:
-    """Results of `bot suggest` per (index, language, question); one child process at a time."""
+    """Suggestions per (index, language, question); one request to the child at a time."""
 
     def __init__(self) -> None:
         self.results: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -53,18 +48,15 @@ class Suggestions:
             return None
 
     def _compute(self, app: Flask, stamp: str, items: list[tuple[str, str | None]]) -> None:
-        payload = json.dumps([{"question": q, "lang": lang} for q, lang in items])
+        request = {"do": "suggest", "items": [{"question": q, "lang": lang} for q, lang in items]}
         try:
-            done = subprocess.run(SUGGEST_COMMAND, input=payload, cwd=ROOT, env=dict(os.environ),
-                                  capture_output=True, text=True, timeout=SUGGEST_TIMEOUT)
-            lines = done.stdout.strip().splitlines()
-            outcome = json.loads(lines[-1]) if lines else {}
-            error = None if outcome.get("status") == "ok" else \
-                str(outcome.get("error") or done.stderr[-500:] or "no output")
-        except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
-            outcome, error = {}, str(exc)
+            outcome = worker.ask(request, SUGGEST_TIMEOUT) or {}
+        except OSError as exc:
+            outcome = {"error": str(exc)}
+        error = None if outcome.get("status") == "ok" else \
+            str(outcome.get("error") or "the engine child stopped without an answer")
         if error:
-            app.logger.error("console: bot suggest failed: %s", error)
+            app.logger.error("console: suggestions failed: %s", error)
         with self.lock:
             self.error = error
             # suggestions of an index no longer served are never shown again

@@ -165,6 +165,25 @@ def test_gate_reads_its_parameters_from_the_tuning(kb):
 
 
 
+def test_an_opener_falls_back_to_an_orientation_article_that_exists(kb):
+    """"Par où commencer ?" with nothing else to go on gets the first orientation article the
+    index holds; one removed from the knowledge base is skipped, not a crash."""
+    import dataclasses
+
+    index = kb.index()
+    opener = "slt, jveux vendre mes pralines en chine, jcommence par ou ?"
+    signals = index.signals(opener, "fr", kb.tuning)
+    assert signals.opener
+    never = dataclasses.replace(kb.tuning, gate={**kb.tuning.gate, "hybrid": dataclasses.replace(
+        kb.tuning.gate["hybrid"], threshold=1.01)})  # the gate alone would decline it
+    gone = dataclasses.replace(never, orientation_articles=["channel-overview", "liege-hub"])
+    assert "channel-overview" not in index.article_ids
+    result = index.decide(signals, "fr", gone)
+    assert result.status == ANSWER and result.answer.article_id == "liege-hub"
+    nothing = dataclasses.replace(never, orientation_articles=["channel-overview"])
+    assert index.decide(signals, "fr", nothing).status == NO_ANSWER
+
+
 def companion_tuning(folder, monkeypatch: pytest.MonkeyPatch, companion: str) -> None:
     """Serve with bot/retrieval.yml, except for the companion encoder it names."""
     import yaml
