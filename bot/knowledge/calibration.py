@@ -19,6 +19,8 @@ from bot.settings import LANGUAGES
 
 # Shares of the companion encoder in the dense score that calibration tries (per language).
 COMPANION_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0)
+# Lexical shares of the score that picks the section within an article (per language).
+SECTION_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 GATE_FEATURES = ("top", "margin", "dense", "dense_margin", "lexical", "agree", "terms", "known",
                  "coverage", "en")
 # The gate's threshold keeps this share of out-of-scope questions declined on the calibration
@@ -168,7 +170,25 @@ def calibrate(index: KnowledgeIndex, items: Sequence[Prepared],
         if rate <= TARGETS["clarified_max"] * 0.8:
             margins.append((value, -margin, margin))
     tuning = dataclasses.replace(tuning, clarify_margin=max(margins)[2] if margins else 0.0)
-    return tuning
+    return _fit_section_weights(index, items, tuning)
+
+
+def _fit_section_weights(index: KnowledgeIndex, items: Sequence[Prepared],
+                         tuning: RetrievalTuning) -> RetrievalTuning:
+    """Per language, the section weight that shows a labelled section most often among the
+    questions answered with a right article (ties: the smaller lexical share)."""
+    weights = dict(tuning.section_lexical_weight)
+    for lang in LANGUAGES:
+        labelled = [i for i in items if i.question.lang == lang and i.question.sections]
+        scores = []
+        for weight in SECTION_WEIGHTS:
+            trial = dataclasses.replace(tuning, section_lexical_weight={**weights, lang: weight})
+            right = sum(outcome(i.question, decide(index, i, trial, "hybrid")).right_section
+                        for i in labelled)
+            scores.append((right, -weight, weight))
+        if labelled:
+            weights[lang] = max(scores)[2]
+    return dataclasses.replace(tuning, section_lexical_weight=weights)
 
 
 def folds(items: Sequence[Prepared], k: int = FOLDS) -> list[list[int]]:

@@ -41,6 +41,7 @@ from bot.knowledge.scoring import (
     gate_probability,
     lexical_score,
     mode_weights,
+    section_scores,
     trim_at_sentence,
 )
 from bot.knowledge.store import IndexError_, current_path
@@ -111,13 +112,13 @@ class KnowledgeIndex:
         if not terms:
             empty = np.zeros(self.size, np.float32)
             return Signals(query, 0, empty, empty, empty, opener=opener)
-        cosines = self._cosines(self.embedder, self.vectors, query, depth, timings) \
-            if dense else np.zeros(self.size, dtype=np.float32)
+        cosines, vector = self._cosines(self.embedder, self.vectors, query, depth, timings) \
+            if dense else (np.zeros(self.size, dtype=np.float32), None)
         companion = None
         if dense and self.companion is not None and self.companion_embedder is not None and (
                 all_encoders or tuning.companion_weight.get(lang, 0.0) > 0.0):
-            companion = self._cosines(self.companion_embedder, self.companion, query, depth,
-                                      timings)
+            companion, _ = self._cosines(self.companion_embedder, self.companion, query, depth,
+                                         timings)
         start = time.perf_counter()
         corrected = self.bm25.correct(terms)
         bm25, coverage = self.bm25.scores(corrected)
@@ -125,7 +126,7 @@ class KnowledgeIndex:
         known = sum(map(self.bm25.knows, corrected)) / len(corrected)
         named = self.named_articles(corrected, tuning)
         return Signals(query, len(terms), cosines, bm25, coverage, known, opener, companion,
-                       named)
+                       named, vector)
 
     def named_articles(self, terms: list[str], tuning: RetrievalTuning) -> tuple[int, ...]:
         """The articles a short question names (a person, a company, a platform few articles
@@ -145,8 +146,9 @@ class KnowledgeIndex:
         return tuple(sorted(set.intersection(*holders)))
 
     def _cosines(self, embedder: Embedder, vectors: VectorIndex, query: str, depth: int,
-                 timings: dict[str, float]) -> np.ndarray:
-        """One encoder's cosine with every key (0 beyond the `depth` nearest)."""
+                 timings: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+        """One encoder's cosine with every key (0 beyond the `depth` nearest), and the query's
+        vector."""
         start = time.perf_counter()
         cosines = np.zeros(self.size, dtype=np.float32)
         vector = embedder.embed_query(query)
@@ -156,7 +158,7 @@ class KnowledgeIndex:
         timings["embedding"] = timings.get("embedding", 0.0) + embedded - start
         timings["dense_search"] = timings.get("dense_search", 0.0) + \
             time.perf_counter() - embedded
-        return cosines
+        return cosines, vector
 
     def per_article(self, key_scores: np.ndarray) -> np.ndarray:
         """Each article's best key score."""
@@ -201,30 +203,30 @@ class KnowledgeIndex:
             # A name the knowledge holds: answer with the article that matches it best.
             best = max(alone.named, key=lambda i: float(scored.fused[i]))
             return SearchResult(ANSWER, lang, confidence, candidates,
-                                self._answer(self.article_ids[best], lang, scored.fused_keys,
-                                             tuning))
+                                self._answer(self.article_ids[best], lang, alone, tuning, mode))
         if not candidates or confidence < tuning.gate[mode].threshold:
             # (an orientation article removed from the knowledge base is skipped, not fatal)
             guides = [a for a in tuning.orientation_articles if a in self._id_position]
             if alone.opener and guides and not follow_up:
                 return SearchResult(ANSWER, lang, confidence, candidates,
-                                    self._answer(guides[0], lang, scored.fused_keys, tuning))
+                                    self._answer(guides[0], lang, alone, tuning, mode))
             suggested = [(c.article_id, self.title(c.article_id, lang)) for c in candidates[:2]
                          ] if confidence >= tuning.suggest_threshold else []
             return SearchResult(NO_ANSWER, lang, confidence, candidates, options=suggested,
                                 read_as_follow_up=follow_up)
         top = candidates[0]
         rivals = [c for c in candidates[1:3] if top.score - c.score < tuning.clarify_margin
-                  and not self._same_answer(top.article_id, c.article_id, lang, scored)]
+                  and not self._same_answer(top.article_id, c.article_id, lang, scored, tuning,
+                                            mode)]
         if rivals:
             options = [(c.article_id, self.title(c.article_id, lang)) for c in [top] + rivals]
             return SearchResult(CLARIFY, lang, confidence, candidates, options=options,
                                 read_as_follow_up=follow_up)
         # A follow-up picks its section by its own words ("et la caution ?" -> the fees), not
         # by the previous topic's title that was added to find the article.
-        section_scores = own.fused_keys if follow_up else scored.fused_keys
         return SearchResult(ANSWER, lang, confidence, candidates,
-                            self._answer(top.article_id, lang, section_scores, tuning),
+                            self._answer(top.article_id, lang, own.signals if follow_up
+                                         else scored.signals, tuning, mode),
                             read_as_follow_up=follow_up)
 
     def _candidates(self, scored: Scored, top_k: int, mode: str) -> list[Candidate]:
@@ -237,27 +239,33 @@ class KnowledgeIndex:
                            if i in top])
                 for i in scored.order[:top_k] if scored.fused[i] > 0]
 
-    def _best_section_key(self, article_id: str, lang: str, fused_keys: np.ndarray) -> int:
+    def _best_section_key(self, article_id: str, lang: str, signals: Signals,
+                          tuning: RetrievalTuning, mode: str) -> int:
         key = (article_id, lang) if (article_id, lang) in self.section_keys else \
             (article_id, "en" if lang == "fr" else "fr")
         positions = self.section_keys[key]
-        return int(positions[int(np.argmax(fused_keys[positions]))])
+        stored = np.stack([self.vectors.vector(int(p)) for p in positions]) \
+            if signals.vector is not None else None
+        scores = section_scores(signals, positions, self.key_section[positions].astype(np.int64),
+                                stored, lang, tuning, mode)
+        return int(positions[int(np.argmax(scores))])
 
-    def _same_answer(self, first: str, second: str, lang: str, scored: Scored) -> bool:
+    def _same_answer(self, first: str, second: str, lang: str, scored: Scored,
+                     tuning: RetrievalTuning, mode: str) -> bool:
         """Two articles whose best sections say the same thing are not worth a question."""
-        a = self._best_section_key(first, lang, scored.fused_keys)
-        b = self._best_section_key(second, lang, scored.fused_keys)
+        a = self._best_section_key(first, lang, scored.signals, tuning, mode)
+        b = self._best_section_key(second, lang, scored.signals, tuning, mode)
         cosine = float(np.dot(self.vectors.vector(a), self.vectors.vector(b)))
         return cosine >= 0.95
 
-    def _answer(self, article_id: str, lang: str, fused_keys: np.ndarray,
-                tuning: RetrievalTuning) -> Answer:
+    def _answer(self, article_id: str, lang: str, signals: Signals, tuning: RetrievalTuning,
+                mode: str) -> Answer:
         """The best-matching section of the article, in the user's language when it exists."""
         found = self.articles.get((article_id, lang))
         other_language = found is None
         article = found if found is not None else \
             self.articles[(article_id, "en" if lang == "fr" else "fr")]
-        best = self._best_section_key(article_id, article["lang"], fused_keys)
+        best = self._best_section_key(article_id, article["lang"], signals, tuning, mode)
         section = article["sections"][int(self.key_section[best])]
         related = [(rid, self.title(rid, lang)) for rid in article["related"]
                    if any((rid, code) in self.articles for code in LANGUAGES)][:3]
@@ -285,7 +293,7 @@ class KnowledgeIndex:
             scored = self.score(signals, lang, tuning, mode)
             result = SearchResult(ANSWER, lang, scored.probability,
                                   self._candidates(scored, tuning.top_k, mode),
-                                  self._answer(only_article, lang, scored.fused_keys, tuning))
+                                  self._answer(only_article, lang, signals, tuning, mode))
         else:
             alone = self.signals(query, lang, tuning, depth, use_dense, timings)
             with_topic = None

@@ -149,7 +149,9 @@ def write_tuning(tuning: RetrievalTuning, path: Path) -> None:
               "answer when its probability >= threshold.\n# A message is read with the "
               "previous topic when alone its probability < follow_up_threshold.\n"
               "# Clarify when the next article is within clarify_margin and says something "
-              "else.\n# companion_model: a second encoder mixed into the cosine with "
+              "else.\n# The section shown: (1 - section_lexical_weight) * its best exact "
+              "cosine + section_lexical_weight\n# * its best lexical score.\n"
+              "# companion_model: a second encoder mixed into the cosine with "
               "companion_weight (\"\": none;\n# docs/eval/encoder-fusion.md).\n")
     path.write_text(header + yaml.safe_dump(tuning.to_dict(), sort_keys=False,
                                             allow_unicode=True), encoding="utf-8")

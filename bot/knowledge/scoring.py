@@ -83,6 +83,7 @@ class Signals:
     opener: bool = False  # a "where do I start?" question
     companion: np.ndarray | None = None  # the companion encoder's cosines, when there is one
     named: tuple[int, ...] = ()  # the articles the question's rare words name (see named_articles)
+    vector: np.ndarray | None = None  # the primary encoder's query vector (exact section cosines)
 
 
 @dataclass
@@ -117,6 +118,35 @@ def dense_mix(signals: Signals, tuning: RetrievalTuning, lang: str) -> np.ndarra
         return signals.dense
     return np.asarray((1.0 - weight) * signals.dense + weight * signals.companion, np.float32)
 
+
+
+def section_scores(signals: Signals, positions: np.ndarray, sections: np.ndarray,
+                   stored: np.ndarray | None, lang: str, tuning: RetrievalTuning,
+                   mode: str) -> np.ndarray:
+    """How well the section of each of these keys (one article's keys; `sections` numbers
+    their sections, `stored` holds their vectors) answers the question: the section's best
+    exact cosine (a section beyond the nearest keys of the whole index counts too) mixed with
+    its best lexical score by the language's section weight; the key's own cosine breaks ties
+    within a section. Within one article the words a question shares with a section ("la
+    caution", in the text but not the heading) say more than across articles, so that weight
+    is calibrated apart from the article ranking's."""
+    dense = signals.dense[positions]
+    if stored is not None and signals.vector is not None and mode != "lexical":
+        dense = np.maximum(stored @ signals.vector.reshape(-1), 0.0)
+        weight = tuning.companion_weight.get(lang, 0.0)
+        if signals.companion is not None and weight > 0.0:
+            dense = (1.0 - weight) * dense + weight * signals.companion[positions]
+    lexical = lexical_score(signals.bm25[positions], signals.coverage[positions],
+                            tuning.lexical_saturation)
+    wl = {"dense": 0.0, "lexical": 1.0}.get(
+        mode, tuning.section_lexical_weight.get(lang, mode_weights(mode, tuning, lang)[1]))
+    best_dense = np.zeros(int(sections.max()) + 1, np.float32)
+    best_lexical = np.zeros_like(best_dense)
+    np.maximum.at(best_dense, sections, dense)
+    np.maximum.at(best_lexical, sections, lexical)
+    mixed = (1.0 - wl) * best_dense[sections] + wl * best_lexical[sections]
+    # in float64: float32 would lose the tie-break
+    return np.asarray(mixed, np.float64) + 1e-6 * np.asarray(dense, np.float64)
 
 def mode_weights(mode: str, tuning: RetrievalTuning, lang: str) -> tuple[float, float]:
     """(dense, lexical) weights; single-retriever modes measure what each retriever brings."""

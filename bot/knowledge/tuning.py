@@ -78,6 +78,9 @@ class RetrievalTuning:
     # Above 1: never.
     suggest_threshold: float = 1.01
     companion_weight: dict[str, float] = field(default_factory=dict)
+    # Per language, the lexical share of the score that picks the section shown within the
+    # chosen article (the rest is the exact cosine). Absent: the article ranking's weight.
+    section_lexical_weight: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: Mapping) -> RetrievalTuning:
@@ -99,6 +102,8 @@ class RetrievalTuning:
             suggest_threshold=float(data.get("suggest_threshold", 1.01)),
             companion_weight={k: float(v)
                               for k, v in (data.get("companion_weight") or {}).items()},
+            section_lexical_weight={
+                k: float(v) for k, v in (data.get("section_lexical_weight") or {}).items()},
         )
 
     @classmethod
@@ -112,6 +117,7 @@ class RetrievalTuning:
             "suggest_threshold": self.suggest_threshold,
             "dense_weight": self.dense_weight, "lexical_weight": self.lexical_weight,
             "lexical_saturation": self.lexical_saturation,
+            "section_lexical_weight": self.section_lexical_weight,
             "gate": {mode: g.to_dict() for mode, g in self.gate.items()},
             "follow_up_threshold": round(self.follow_up_threshold, 4),
             "follow_up_max_terms": self.follow_up_max_terms,
