@@ -105,15 +105,10 @@ class HandledMark(storage.Base):
     change_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
-def _ensure_table(database_url: str) -> None:
-    storage.Base.metadata.create_all(storage.engine_for(database_url),
-                                     tables=[storage.Base.metadata.tables["question_handling"]])
-
-
 def mark_handled(database_url: str, ids: Sequence[int], advisor: str,
                  change_id: int | None = None) -> int:
     """Mark the questions handled by `advisor` now; returns how many were not yet handled."""
-    _ensure_table(database_url)
+    storage.ensure_tables(database_url, "question_handling")
     with storage.session_for(database_url) as db, db.begin():
         open_ids = list(db.scalars(select(UnansweredQuestion.id).where(
             UnansweredQuestion.id.in_(list(ids)), UnansweredQuestion.handled.is_(False))))
@@ -126,7 +121,7 @@ def mark_handled(database_url: str, ids: Sequence[int], advisor: str,
 
 def handled_marks(database_url: str, ids: Sequence[int]) -> dict[int, HandledMark]:
     """The latest mark of each question among `ids` that has one."""
-    _ensure_table(database_url)
+    storage.ensure_tables(database_url, "question_handling")
     with storage.session_for(database_url) as db:
         rows = db.scalars(select(HandledMark).where(HandledMark.question_id.in_(list(ids)))
                           .order_by(HandledMark.id))

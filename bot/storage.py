@@ -133,6 +133,12 @@ def engine_for(url: str) -> Engine:
         return _ENGINES[url]
 
 
+def ensure_tables(url: str, *names: str) -> None:
+    """Create these tables if missing: tables declared by modules imported after the engine
+    was first made (the handling marks, the knowledge change log) are not in its create_all."""
+    Base.metadata.create_all(engine_for(url), tables=[Base.metadata.tables[n] for n in names])
+
+
 def session_for(url: str) -> Session:
     return sessionmaker(engine_for(url), expire_on_commit=False)()
 

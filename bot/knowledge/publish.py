@@ -208,8 +208,7 @@ class Workspace:
 
     def ensure_table(self) -> None:
         """The log's table, created here: storage's engine may predate this module's import."""
-        storage.Base.metadata.create_all(storage.engine_for(self.database_url), tables=[
-            storage.Base.metadata.tables[name] for name in TABLES])
+        storage.ensure_tables(self.database_url, *TABLES)
 
 @dataclass
 class Write:

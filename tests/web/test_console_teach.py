@@ -13,6 +13,7 @@ from markupsafe import escape
 from sqlalchemy import select
 
 from bot import storage
+from bot.feedback import feedback_marks
 from bot.knowledge.publish import text_hash
 from bot.questions import HandledMark
 from tests.helpers import fake_worker
@@ -213,7 +214,7 @@ def test_not_helpful_feedback_can_teach_the_bot(app, logged_in, knowledge_dir):
         up = storage.Feedback(conversation_id="conv-g", question="Merci", helpful=True)
         session.add_all([down, up])
     listing = logged_in.get("/console/feedback").get_data(as_text=True)
-    assert listing.count("Apprendre au bot") == 1
+    assert listing.count('class="teach-link"') == 1  # the thumbs-down only
     assert f"/console/teach?feedback={down.id}" in listing
     html = teach_page(logged_in, f"feedback={down.id}")
     assert "Tmall Global demande un dépôt." in html and "/console/conversations/conv-f" in html
@@ -223,6 +224,35 @@ def test_not_helpful_feedback_can_teach_the_bot(app, logged_in, knowledge_dir):
     assert "Et la caution Tmall ?" in (knowledge_dir / "fr" / "tmall-global.md").read_text(
         "utf-8")
     assert logged_in.get("/console/teach?feedback=99999").status_code == 404
+    # taught: the rating is handled, with the change that handled it
+    assert "Et la caution Tmall ?" not in logged_in.get("/console/feedback").get_data(
+        as_text=True)
+    mark = feedback_marks(app.config["DATABASE_URL"], [down.id])[down.id]
+    assert mark.advisor == ADVISOR_EMAIL and mark.change_id is not None
+
+
+def test_a_rating_marked_handled_leaves_the_list_with_who_and_when(app, logged_in):
+    with db(app) as session, session.begin():
+        down = storage.Feedback(conversation_id="conv-h", question="Réponse hors sujet",
+                                answer_excerpt="...", helpful=False)
+        session.add(down)
+    listing = logged_in.get("/console/feedback").get_data(as_text=True)
+    assert "Réponse hors sujet" in listing and "Marquer comme traité" in listing
+    token = csrf_from(listing)
+    marked = logged_in.post("/console/feedback/handled",
+                            data={"csrf_token": token, "feedback": str(down.id)})
+    assert marked.status_code == 302
+    after = logged_in.get("/console/feedback").get_data(as_text=True)
+    assert "Réponse hors sujet" not in after and "L&#39;avis est marqué comme traité." in after
+    shown = logged_in.get("/console/feedback?show=all").get_data(as_text=True)
+    assert "Réponse hors sujet" in shown and f"Traité par {ADVISOR_EMAIL}" in shown
+    again = logged_in.post("/console/feedback/handled",  # twice, or unknown: nothing happens
+                           data={"csrf_token": token, "feedback": "99999"})
+    assert again.status_code == 302
+    assert logged_in.post("/console/feedback/handled",
+                          data={"csrf_token": token, "feedback": "x"}).status_code == 400
+    assert logged_in.post("/console/feedback/handled",
+                          data={"feedback": str(down.id)}).status_code in (400, 403)
 
 
 def test_mark_handled_records_who_and_when(app, logged_in):

@@ -1,5 +1,6 @@
 """Review: the questions the bot could not answer, grouped by wording (bot/questions.py), and
-the feedback users gave on answers, thumbs down first."""
+the feedback users gave on answers, thumbs down first; both hide what an advisor has marked
+handled (bot/feedback.py for ratings) unless asked to show it."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,6 +10,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from bot import storage
+from bot.feedback import feedback_marks, mark_feedback_handled
 from bot.questions import group_questions, handled_marks
 from bot.questions import mark_handled as mark_handled_by
 from web.console.core import bp, database_url, render
@@ -59,8 +61,22 @@ def safe_sources(row: storage.Feedback) -> list[dict[str, str]]:
 
 @bp.get("/feedback")
 def feedback() -> tuple[str, int]:
+    show_all = request.args.get("show") == "all"
     with storage.session_for(database_url()) as db:
         rows = list(db.scalars(select(storage.Feedback).order_by(
             storage.Feedback.helpful.asc(), storage.Feedback.created_at.desc()).limit(1000)))
-    items: list[dict[str, Any]] = [{"row": row, "sources": safe_sources(row)} for row in rows]
-    return render("feedback.html", section="feedback", items=items)
+    marks = feedback_marks(database_url(), [row.id for row in rows])
+    items: list[dict[str, Any]] = [{"row": row, "sources": safe_sources(row),
+                                    "handled_by": marks.get(row.id)}
+                                   for row in rows if show_all or row.id not in marks]
+    return render("feedback.html", section="feedback", items=items, show_all=show_all)
+
+
+@bp.post("/feedback/handled")
+def mark_feedback() -> WerkzeugResponse:
+    value = request.form.get("feedback") or ""
+    if not value.isdigit():
+        abort(400)
+    if mark_feedback_handled(database_url(), int(value), str(session.get("advisor_email") or "")):
+        flash("feedback_marked_handled")
+    return redirect(url_for("console.feedback"))

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from bot import storage
 from bot.eval_guard import FIGURES
+from bot.feedback import mark_feedback_handled
 from bot.knowledge import publish, teach
 from bot.questions import mark_handled
 from bot.settings import LANGUAGES, Settings
@@ -104,6 +105,8 @@ def teach_attach() -> Any:
         return _page(ids, feedback_id, 400, teach_error=error.code)
     if ids:
         mark_handled(database_url(), ids, advisor, change_id=changes[0].id)
+    if feedback_id is not None:
+        mark_feedback_handled(database_url(), feedback_id, advisor, change_id=changes[0].id)
     current_app.logger.info("console: %s attached %d question(s) to %s", advisor,
                             sum(len(c.questions) for c in changes), article)
     teaching.schedule_build(current_app._get_current_object())  # type: ignore[attr-defined]
