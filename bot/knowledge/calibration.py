@@ -22,10 +22,15 @@ COMPANION_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0)
 # Lexical shares of the score that picks the section within an article (per language).
 SECTION_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 GATE_FEATURES = ("top", "margin", "dense", "dense_margin", "lexical", "agree", "terms", "known",
-                 "coverage", "en")
+                 "coverage", "en", "elsewhere")
 # The gate's threshold keeps this share of out-of-scope questions declined on the calibration
 # questions: a little above the 95% target, so held-out questions still meet it.
 DECLINE_CALIBRATION = 0.965
+# What a wrong answer costs against a right one when the gate's threshold is chosen: as much
+# as a right one gains (a sourced wrong answer costs the user's trust; a declined question
+# still gets its likeliest topics as suggestions). 0.5 before 2026-11-30 (same figures in
+# cross-validation, more wrong answers on the test split: docs/eval/retrieval.md).
+WRONG_COST = 1.0
 
 
 # -- calibration -----------------------------------------------------------------------------
@@ -76,7 +81,7 @@ def _fit_gate(index: KnowledgeIndex, items: Sequence[Prepared], tuning: Retrieva
 
 def _gate_threshold(index: KnowledgeIndex, items: Sequence[Prepared], tuning: RetrievalTuning,
                     mode: str, gate: GateModel) -> float:
-    """The threshold that answers the most right answers (less half the wrong ones) while
+    """The threshold that answers the most right answers (less WRONG_COST per wrong one) while
     declining at least DECLINE_CALIBRATION of the out-of-scope questions."""
     trial = dataclasses.replace(tuning, gate={**tuning.gate, mode: gate})
     probs, right, inside = [], [], []
@@ -92,7 +97,8 @@ def _gate_threshold(index: KnowledgeIndex, items: Sequence[Prepared], tuning: Re
     for t in np.unique(np.round(np.concatenate([p, [0.5]]), 4)):
         answered = p >= t
         declined = (~answered[~s]).mean() if (~s).any() else 1.0
-        value = ((answered & r & s).sum() - 0.5 * (answered & ~r & s).sum()) / max(s.sum(), 1)
+        value = ((answered & r & s).sum()
+                 - WRONG_COST * (answered & ~r & s).sum()) / max(s.sum(), 1)
         if declined < DECLINE_CALIBRATION:
             value -= 10 * (DECLINE_CALIBRATION - declined)
         if value > best_value + 1e-12:

@@ -109,6 +109,8 @@ class KnowledgeIndex:
         terms = self.content_terms(query, lang, tuning)
         opener = any(re.search(p, query, re.IGNORECASE)
                      for p in tuning.opener_patterns.get(lang, ()))
+        elsewhere = any(re.search(p, query, re.IGNORECASE) for p in tuning.elsewhere_patterns) \
+            and not any(re.search(p, query, re.IGNORECASE) for p in tuning.china_patterns)
         if not terms:
             empty = np.zeros(self.size, np.float32)
             return Signals(query, 0, empty, empty, empty, opener=opener)
@@ -126,7 +128,7 @@ class KnowledgeIndex:
         known = sum(map(self.bm25.knows, corrected)) / len(corrected)
         named = self.named_articles(corrected, tuning)
         return Signals(query, len(terms), cosines, bm25, coverage, known, opener, companion,
-                       named, vector)
+                       named, vector, elsewhere)
 
     def named_articles(self, terms: list[str], tuning: RetrievalTuning) -> tuple[int, ...]:
         """The articles a short question names (a person, a company, a platform few articles

@@ -84,6 +84,7 @@ class Signals:
     companion: np.ndarray | None = None  # the companion encoder's cosines, when there is one
     named: tuple[int, ...] = ()  # the articles the question's rare words name (see named_articles)
     vector: np.ndarray | None = None  # the primary encoder's query vector (exact section cosines)
+    elsewhere: bool = False  # names another market and nothing Chinese ("cosmetics in Japan")
 
 
 @dataclass
@@ -176,6 +177,7 @@ def gate_features(fused: np.ndarray, dense: np.ndarray, lexical: np.ndarray,
         "known": signals.known,
         "coverage": float(signals.coverage.max()) if len(signals.coverage) else 0.0,
         "en": float(lang == "en"),
+        "elsewhere": float(signals.elsewhere),
     }
 
 

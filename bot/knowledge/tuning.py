@@ -78,6 +78,11 @@ class RetrievalTuning:
     # Above 1: never.
     suggest_threshold: float = 1.01
     companion_weight: dict[str, float] = field(default_factory=dict)
+    # Regular expressions (any language, case-insensitive): a question that matches one of
+    # `elsewhere_patterns` (another country or a marketplace of elsewhere) and none of
+    # `china_patterns` is about another market; the gate weighs it as the feature "elsewhere".
+    elsewhere_patterns: tuple[str, ...] = ()
+    china_patterns: tuple[str, ...] = ()
     # Per language, the lexical share of the score that picks the section shown within the
     # chosen article (the rest is the exact cosine). Absent: the article ranking's weight.
     section_lexical_weight: dict[str, float] = field(default_factory=dict)
@@ -102,6 +107,8 @@ class RetrievalTuning:
             suggest_threshold=float(data.get("suggest_threshold", 1.01)),
             companion_weight={k: float(v)
                               for k, v in (data.get("companion_weight") or {}).items()},
+            elsewhere_patterns=tuple(data.get("elsewhere_patterns") or ()),
+            china_patterns=tuple(data.get("china_patterns") or ()),
             section_lexical_weight={
                 k: float(v) for k, v in (data.get("section_lexical_weight") or {}).items()},
         )
@@ -125,4 +132,6 @@ class RetrievalTuning:
             "orientation_articles": list(self.orientation_articles),
             "chitchat": {k: list(v) for k, v in self.chitchat.items()},
             "opener_patterns": {k: list(v) for k, v in self.opener_patterns.items()},
+            "elsewhere_patterns": list(self.elsewhere_patterns),
+            "china_patterns": list(self.china_patterns),
         }

@@ -119,14 +119,14 @@ def test_content_free_messages_get_no_knowledge_answer(stack, message):
 
 
 def test_a_declined_question_offers_likely_topics_that_answer_when_chosen(stack):
-    """"c koi le cbec exactement ?" is below the answer gate: no answer, but the two likeliest
-    topics as buttons (beside the advisor's); choosing one answers with it."""
+    """"enregistrement gacc ca prend cmb de tps ?" is below the answer gate: no answer, but
+    the two likeliest topics as buttons (beside the advisor's); choosing one answers with it."""
     chat = Chat(stack.web_url, "e2e-suggestions", "fr")
-    messages = chat.say("c koi le cbec exactement ?")
+    messages = chat.say("enregistrement gacc ca prend cmb de tps ?")
     payload = knowledge(messages)
     assert payload and payload["type"] == "kb_no_answer", messages
-    assert "cbec-regime" in payload["suggestions"]
+    assert "food-gacc-registration" in payload["suggestions"]
     buttons = [b for m in messages for b in m.get("buttons", [])]
     assert any(b["payload"] == "/request_advisor" for b in buttons)
-    chosen = next(b["payload"] for b in buttons if "cbec-regime" in b["payload"])
-    assert answer_of(chat.say(chosen))["article"] == "cbec-regime"
+    chosen = next(b["payload"] for b in buttons if "food-gacc-registration" in b["payload"])
+    assert answer_of(chat.say(chosen))["article"] == "food-gacc-registration"

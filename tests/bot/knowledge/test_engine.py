@@ -184,6 +184,24 @@ def test_an_opener_falls_back_to_an_orientation_article_that_exists(kb):
     assert index.decide(signals, "fr", nothing).status == NO_ANSWER
 
 
+def test_a_question_about_another_market_is_marked_for_the_gate(kb):
+    """"Elsewhere": another country or marketplace named, and nothing Chinese; the gate weighs
+    it (the hard out-of-scope questions: "cosmetics in Japan" reads like a cosmetics one)."""
+    index = kb.index()
+    for question, lang, expected in (
+            ("what are the rules for selling cosmetics in Japan?", "en", True),
+            ("Exporter du chocolat vers la Corée du Sud, quelles règles ?", "fr", True),
+            ("slt jveux vendre sur amazon usa c koi les frais", "fr", True),
+            ("On vend en Allemagne, un acheteur de Canton nous a contactés : que faire ?", "fr",
+             False),
+            ("Combien coûte une boutique Tmall Global ?", "fr", False)):
+        signals = index.signals(question, lang, kb.tuning)
+        assert signals.elsewhere is expected, question
+        features = index.score(signals, lang, kb.tuning).features
+        assert features["elsewhere"] == float(expected)
+    assert "elsewhere" in kb.tuning.gate["hybrid"].features
+
+
 def companion_tuning(folder, monkeypatch: pytest.MonkeyPatch, companion: str) -> None:
     """Serve with bot/retrieval.yml, except for the companion encoder it names."""
     import yaml
