@@ -2,10 +2,12 @@
 `POST /api/chat` on the real stack: each gets a right article and section, the section's own
 source, or, for content-free messages, no knowledge answer.
 
-Still wrong, and so not asserted here (issue 12 stays open with them): "c'est quoi Atlas
-Company ?" after a Liège question is still read as a follow-up (Atlas is in six articles, too
-common to name one); "et pour les droits de douane ?" after WeChat answers with the biscuits'
-duties."""
+"c'est quoi Atlas Company ?" after a Liège question is no longer read as a follow-up, but is
+not answered either: Atlas is in six articles, too common to name one, so it gets the likeliest
+topics as suggestions. Still wrong, and so not asserted (issue 12 stays open with them): "et pour
+les droits de douane ?" after a WeChat answer is read with WeChat's title (a rule that asks the
+follow-up's own words to be in the previous article fixes it but loses 0.05-0.07 of the gold
+multi-turn questions); asked as a question of its own, it gets the customs duties overview."""
 from __future__ import annotations
 
 import pytest
@@ -59,6 +61,8 @@ def test_where_do_i_start_gets_an_orienting_answer_and_the_readiness_check(stack
      {"kaola-jumei"}, None),
     ("Faut-il que notre brasserie soit enregistrée auprès de la GACC ?", "fr",
      {"beer-alcohol", "food-gacc-registration"}, None),
+    ("Quels droits de douane paie-t-on pour vendre en Chine ?", "fr",
+     {"customs-duties", "cbec-taxes"}, None),
     ("Dois-je enregistrer mon nom de marque chez les chinois ?", "fr",
      {"trademarks-cnipa", "trademark-routes", "chinese-brand-name"}, None),
     # People the articles name (they were declined, or given the off-topic reply).
@@ -90,24 +94,35 @@ def test_the_citation_is_the_sections_own_source(stack):
     assert [s["id"] for s in answer["sources"]] == [s.id for s in section.sources]
 
 
-@pytest.mark.parametrize("first, follow_up, lang, articles", [
+@pytest.mark.parametrize("first, follow_up, lang, articles, sections", [
     # A complete new question after another topic is not rewritten as a follow-up.
     ("Que fait Alibaba à l'aéroport de Liège ?", "Combien coûte Tmall Global ?", "fr",
-     {"tmall-global", "platform-costs"}),
+     {"tmall-global", "platform-costs"}, None),
     ("Comment vendre sur WeChat ?",
-     "Quelles règles pour vendre du lait infantile en Chine ?", "fr", {"infant-formula"}),
+     "Quelles règles pour vendre du lait infantile en Chine ?", "fr", {"infant-formula"}, None),
     # A short question naming someone the articles quote is its own topic.
     ("Que fait Alibaba à l'aéroport de Liège ?", "qu'a dit Marc Deschamps ?", "fr",
-     {"back-office-readiness", "customer-service", "solvay-study", "storytelling"}),
-    # A message with no topic of its own is read with the previous one.
+     {"back-office-readiness", "customer-service", "solvay-study", "storytelling"}, None),
+    # A message with no topic of its own is read with the previous one, and its own words
+    # pick the section ("la caution": the fees, not the Tmall Partner section).
     ("Quelles sont les conditions pour vendre sur Tmall Global ?", "et la caution ?", "fr",
-     {"tmall-global"}),
+     {"tmall-global"}, {"Combien coûte une boutique sur Tmall Global ?"}),
 ])
 def test_follow_ups_only_when_the_message_has_no_topic(stack, first, follow_up, lang,
-                                                        articles):
+                                                        articles, sections):
     chat = Chat(stack.web_url, f"e2e-turns-{abs(hash(first + follow_up)) % 10**8}", lang)
     answer_of(chat.say(first))
-    assert answer_of(chat.say(follow_up))["article"] in articles
+    answer = answer_of(chat.say(follow_up))
+    assert answer["article"] in articles, answer
+    if sections:
+        assert answer["section"] in sections, answer
+
+
+def test_a_name_too_common_to_look_up_is_not_read_as_a_follow_up(stack):
+    chat = Chat(stack.web_url, "e2e-atlas", "fr")
+    answer_of(chat.say("Que fait Alibaba à l'aéroport de Liège ?"))
+    payload = knowledge(chat.say("c'est quoi Atlas Company ?"))
+    assert payload is not None and payload.get("article") != "liege-hub", payload
 
 
 @pytest.mark.parametrize("message", ["👍", "???"])
