@@ -300,8 +300,9 @@ def forget(conversation_id: str, dry_run: bool) -> None:
 def purge(older_than_days: int | None, lead_older_than_days: int | None,
           dry_run: bool) -> None:
     """Delete what is past its retention: tracker events, feedback and unanswered questions
-    older than the retention, leads older than the lead retention, log files in var/logs
-    older than AWEX_LOG_RETENTION_DAYS (run it daily)."""
+    older than the retention (and the question texts in the knowledge change log), leads
+    older than the lead retention, log files in var/logs older than AWEX_LOG_RETENTION_DAYS
+    (run it daily)."""
     from bot import storage
     from bot.logs import prune_logs
 
@@ -318,6 +319,11 @@ def purge(older_than_days: int | None, lead_older_than_days: int | None,
     click.echo(f"{verb} {_deletion_summary(counts)} "
                f"(conversation events, feedback and unanswered questions older than {days} days, "
                f"leads older than {lead_days} days)")
+    from bot.knowledge.publish import redact_questions
+
+    redacted = redact_questions(settings.database_url, days, dry_run=dry_run)
+    click.echo(f"{'would forget' if dry_run else 'forgot'} the attached question texts of "
+               f"{redacted} knowledge change(s) older than {days} days (the articles keep them)")
     log_dir = settings.var_dir / "logs"
     logs = prune_logs(log_dir, settings.log_retention_days, dry_run=dry_run)
     click.echo(f"{verb} {logs} log file(s) older than {settings.log_retention_days} days "

@@ -291,3 +291,21 @@ def undone_ids(ws: Workspace) -> set[int]:
     with storage.session_for(ws.database_url) as db:
         return {i for i in db.scalars(select(KnowledgeChange.undoes).where(
             KnowledgeChange.undoes.is_not(None))) if i is not None}
+
+
+def redact_questions(database_url: str, older_than_days: int, now: dt.datetime | None = None,
+                     dry_run: bool = False) -> int:
+    """Past the retention, the change log forgets the texts of the questions it attached:
+    they came from users' conversations, which the purge deletes at the same age. What was
+    published stays in the knowledge files (article content the advisor chose), and so do
+    the previous file texts, so an old change can still be undone. Returns how many changes
+    were (or, with `dry_run`, would be) redacted."""
+    storage.ensure_tables(database_url, *TABLES)
+    cutoff = (now or storage.utcnow()) - dt.timedelta(days=older_than_days)
+    with storage.session_for(database_url) as db, db.begin():
+        rows = list(db.scalars(select(KnowledgeChange).where(
+            KnowledgeChange.created_at < cutoff, KnowledgeChange.questions_json != "[]")))
+        if not dry_run:
+            for row in rows:
+                row.questions_json = "[]"
+        return len(rows)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from bot import storage
 from bot.cli import main
@@ -145,3 +146,29 @@ def test_purge_deletes_log_files_older_than_the_log_retention(env, tmp_path, mon
     assert result.exit_code == 0, result.output
     assert "deleted 1 log file(s) older than 14 days" in result.output
     assert not old.exists() and current.exists()
+
+
+def test_purge_forgets_the_question_texts_of_old_knowledge_changes(env):
+    """Attached questions came from conversations: past the retention the change log keeps
+    who changed which file and the previous text (undo still works), not the questions."""
+    from bot.knowledge.publish import TABLES, KnowledgeChange
+
+    database_url, _ = env
+    storage.ensure_tables(database_url, *TABLES)
+    utc_now = storage.utcnow()
+    with storage.session_for(database_url) as db, db.begin():
+        for days, question in ((91, "Mon nom est Jean Dupont, et la caution ?"),
+                               (89, "Et la caution ?")):
+            db.add(KnowledgeChange(advisor="a@awex.be", kind="attach", path="fr/x.md",
+                                   article_id="x", lang="fr", previous_text="avant",
+                                   questions_json=f'["{question}"]',
+                                   created_at=utc_now - dt.timedelta(days=days)))
+    dry = CliRunner().invoke(main, ["purge", "--dry-run"])
+    assert "would forget the attached question texts of 1 knowledge change(s)" in dry.output
+    result = CliRunner().invoke(main, ["purge"])
+    assert "forgot the attached question texts of 1 knowledge change(s) older than 90 days" \
+        in result.output
+    with storage.session_for(database_url) as db:
+        rows = sorted(db.scalars(select(KnowledgeChange)), key=lambda r: r.created_at)
+    assert [r.questions for r in rows] == [[], ["Et la caution ?"]]
+    assert [r.previous_text for r in rows] == ["avant", "avant"]
