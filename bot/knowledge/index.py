@@ -40,7 +40,8 @@ class BuildReport:
 def key_records(articles: list[Article]) -> list[dict]:
     """Every searchable key: each section (with its article title), each section's heading
     alone (headings are phrased as the question the section answers, so a short question
-    finds its section even when the paragraph says much else), and each example question."""
+    finds its section even when the paragraph says much else), and each example question
+    (one attached to a section is a key of that section: it picks the section shown)."""
     records = []
     for article in articles:
         for section in article.sections:
@@ -50,9 +51,12 @@ def key_records(articles: list[Article]) -> list[dict]:
             records.append({"kind": "heading", "id": article.id, "lang": article.lang,
                             "section": section.position,
                             "text": f"{article.title}. {section.heading}"})
+        position = {section.heading: section.position for section in article.sections}
         for question in article.questions:
+            # a question attached to a section counts as one of that section's keys
+            tied = position.get(article.question_sections.get(question, ""), -1)
             records.append({"kind": "question", "id": article.id, "lang": article.lang,
-                            "section": -1, "text": question})
+                            "section": tied, "text": question})
     return records
 
 

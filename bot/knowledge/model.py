@@ -61,6 +61,9 @@ class Article:
     questions: tuple[str, ...]
     sections: tuple[Section, ...]
     path: Path
+    # The section an example question was attached to, by heading (questions not listed here
+    # belong to the whole article): `- {q: "…", section: "…"}` in the front matter.
+    question_sections: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
     # Line of each front-matter field, so cross-file checks can point at the right line.
     field_lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
 

@@ -120,25 +120,56 @@ def parse_article(path: Path, today: dt.date | None = None
     if not isinstance(related, list):
         report(field_line("related"), "related-invalid")
         related = []
-    questions = meta["questions"]
-    if not isinstance(questions, list) or len(questions) < MIN_QUESTIONS \
-            or not all(isinstance(q, str) and q.strip() for q in questions):
+    questions, question_sections = _questions(meta["questions"])
+    if questions is None:
+        report(field_line("questions"), "question-entry-invalid")
+        questions = []
+    elif len(questions) < MIN_QUESTIONS:
         report(field_line("questions"), "questions-too-few", minimum=MIN_QUESTIONS)
-        questions = ([q for q in questions if isinstance(q, str)]
-                     if isinstance(questions, list) else [])
 
     by_id = {source.id: source for source in sources}
     sections = parse_sections(lines, end + 1, article_id, lang, by_id, today, report)
     if any(issue.level == "error" for issue in issues):
         return None, issues
     article_checks(sections, lang, sources, sources_line, report)
+    headings = {section.heading for section in sections}
+    for question, heading in question_sections.items():
+        if heading not in headings:
+            report(field_line("questions"), "question-section-unknown", question=question,
+                   section=heading)
+    if any(issue.level == "error" for issue in issues):
+        return None, issues
     article = Article(
         id=article_id, lang=lang, title=title.strip(), topics=tuple(topics),
         sources=tuple(sources), reviewed=reviewed, related=tuple(str(r) for r in related),
-        questions=tuple(q.strip() for q in questions), sections=tuple(sections), path=path,
+        questions=tuple(questions), sections=tuple(sections), path=path,
         field_lines={name: field_line(name) for name in meta},
+        question_sections=question_sections,
     )
     return article, issues
+
+
+def _questions(entries: object) -> tuple[list[str] | None, dict[str, str]]:
+    """The example questions, and the section heading of those attached to one section
+    (`{q: "…", section: "…"}` entries); None when an entry is neither form."""
+    if not isinstance(entries, list):
+        return [], {}  # (not a list: too few)
+    questions: list[str] = []
+    sections: dict[str, str] = {}
+    for entry in entries:
+        if isinstance(entry, dict) and set(entry) == {"q", "section"} \
+                and isinstance(entry["q"], str) and isinstance(entry["section"], str):
+            question, heading = entry["q"].strip(), entry["section"].strip()
+            if question and heading:
+                sections[question] = heading
+        elif isinstance(entry, str):
+            question = entry.strip()
+        else:
+            return None, {}
+        if not question:
+            return None, {}
+        questions.append(question)
+    return questions, sections
 
 
 # libyaml's parser when PyYAML has it (the front matter is most of a check's time); its error

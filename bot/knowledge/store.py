@@ -39,7 +39,7 @@ class StoredIndex:
     meta: dict
     articles: list[dict]
     key_record: np.ndarray  # per key: its article record in `articles`
-    key_section: np.ndarray  # per key: its section position, -1 for an example question
+    key_section: np.ndarray  # per key: its section position, -1 for an article-wide question
     bm25: BM25
     vectors: VectorIndex
     companion: VectorIndex | None = None  # the companion encoder's vectors, same keys

@@ -41,10 +41,12 @@ def clean_question(question: str) -> str:
 # ---------------------------------------------------------------------------- front matter
 
 
-def add_questions(text: str, questions: Sequence[str]) -> tuple[str, list[str]]:
+def add_questions(text: str, questions: Sequence[str], section: str = ""
+                  ) -> tuple[str, list[str]]:
     """The text with `questions` appended to the front matter's `questions:` list, one
-    `  - "…"` line each, in the style of the existing entries; and the questions really added
-    (empty ones and those already listed, ignoring case and spaces, are skipped)."""
+    `  - "…"` line each (`  - {q: "…", section: "…"}` when they answer one section of the
+    article), in the style of the existing entries; and the questions really added (empty
+    ones and those already listed, ignoring case and spaces, are skipped)."""
     lines = text.split("\n")
     if not lines or lines[0].lstrip("\ufeff").strip() != "---":
         raise TeachError("front-matter", "the file does not start with front matter")
@@ -61,7 +63,7 @@ def add_questions(text: str, questions: Sequence[str]) -> tuple[str, list[str]]:
             or lines[start].split(":", 1)[1].split("#", 1)[0].strip():
         raise TeachError("questions-not-a-list",
                          "the 'questions:' field is not a list with one '  - ' line per entry")
-    seen = {_key(str(q)) for q in existing}
+    seen = {_key(str(q.get("q") if isinstance(q, dict) else q)) for q in existing}
     added: list[str] = []
     for question in questions:
         cleaned = clean_question(question)
@@ -78,7 +80,9 @@ def add_questions(text: str, questions: Sequence[str]) -> tuple[str, list[str]]:
         entry = re.match(r"^(\s*)-(\s|$)", line)
         if entry and i == start + 1:
             indent = entry.group(1)
-    new = [f"{indent}- {json.dumps(q, ensure_ascii=False)}" for q in added]
+    heading = json.dumps(section, ensure_ascii=False)
+    new = [f"{indent}- {{q: {json.dumps(q, ensure_ascii=False)}, section: {heading}}}"
+           if section else f"{indent}- {json.dumps(q, ensure_ascii=False)}" for q in added]
     return "\n".join(lines[:last + 1] + new + lines[last + 1:]), added
 
 
@@ -98,8 +102,8 @@ def attach_languages(ws: Workspace, article_id: str,
                      section: str = "") -> list[KnowledgeChange]:
     """Add each language's questions to that language's file of the article, as one change
     (both written or neither), each file checked against the hash the advisor's page saw.
-    `section` is only recorded: the format has example questions per article, and the engine
-    picks the section by its own match."""
+    `section` (a heading) ties the questions to that section in the file that has it, so the
+    engine shows that section for them; the other language's file gets them article-wide."""
     writes = []
     with file_lock(ws.lock_path):
         for lang, (questions, expected_hash) in sorted(by_lang.items()):
@@ -107,7 +111,9 @@ def attach_languages(ws: Workspace, article_id: str,
             current = read_text(path)
             if current is None:
                 raise TeachError("unknown-article", f"no article {lang}/{article_id}")
-            wanted, added = add_questions(current, questions)
+            here = section if re.search(rf"^## {re.escape(section)}\s*$", current,
+                                        re.MULTILINE) else ""
+            wanted, added = add_questions(current, questions, here)
             if not added:
                 continue
             change = KnowledgeChange(

@@ -111,7 +111,8 @@ def test_attach_writes_the_file_logs_marks_handled_and_builds(app, logged_in, kn
     assert response.headers["Location"].endswith("/console/teach/changes")
     fr = (knowledge_dir / "fr" / "tmall-global.md").read_text("utf-8")
     en = (knowledge_dir / "en" / "tmall-global.md").read_text("utf-8")
-    assert front_matter(fr)["questions"][-1] == "Quel dépôt pour Tmall ?"
+    assert front_matter(fr)["questions"][-1] == {"q": "Quel dépôt pour Tmall ?",  # its section
+                                                 "section": "Que coûte Tmall Global ?"}
     assert front_matter(en)["questions"][-1] == "Tmall deposit?"
     with db(app) as session:
         rows = list(session.scalars(select(storage.UnansweredQuestion)))

@@ -33,6 +33,22 @@ def test_tiny_corpus_loads_with_sections(tmp_path):
     assert tmall.sources == (source,)
     assert tmall.sections[0].sources == (source,)
     assert len(corpus.articles) == 4
+    assert tmall.question_sections == {}
+
+
+def test_a_question_may_name_the_section_it_asks_about(tmp_path):
+    folder = write_corpus(tmp_path / "k")
+    path = folder / "fr" / "tmall-global.md"
+    path.write_text(path.read_text("utf-8").replace(
+        '  - "Quel est le prix de Tmall Global ?"',
+        '  - {q: "Quel est le prix de Tmall Global ?", section: "Combien coûte Tmall Global ?"}'),
+        "utf-8")
+    corpus = load_corpus(folder, today=TODAY)
+    assert corpus.errors == []
+    tmall = corpus.get("tmall-global", "fr")
+    assert "Quel est le prix de Tmall Global ?" in tmall.questions
+    assert tmall.question_sections == {
+        "Quel est le prix de Tmall Global ?": "Combien coûte Tmall Global ?"}
 
 
 def test_sources_line_is_removed_and_markers_rendered(tmp_path):
@@ -99,6 +115,8 @@ BROKEN_CASES = {
     "bad date": (lambda t: t.replace("reviewed: 2026-11-01", "reviewed: hier"), 11, "reviewed-invalid", "is not a date"),
     "source without url": (lambda t: t.replace('    url: "https://example.org/source"\n', ""), 7, "source-invalid", "lacks its title, url or date"),
     "too few questions": (lambda t: t.split('  - "Quel est')[0] + "---" + t.split("---", 2)[2], 13, "questions-too-few", "at least 3 example questions"),
+    "question of an unknown section": (lambda t: t.replace('  - "Quel est le prix de Tmall Global ?"', '  - {q: "Quel est le prix de Tmall Global ?", section: "Tarifs"}'), 13, "question-section-unknown", "names a section this article does not have: \"Tarifs\""),
+    "question entry of another form": (lambda t: t.replace('  - "Quel est le prix de Tmall Global ?"', '  - {q: "Quel est le prix ?", page: 2}'), 13, "question-entry-invalid", "neither a quoted line nor a question with its section"),
     "empty section": (lambda t: t.replace("Tmall Global accepte les entreprises enregistrées hors de Chine qui possèdent une marque déposée. La plateforme fonctionne sur invitation.", ""), 19, "section-empty", "is empty"),
     "overlong section": (lambda t: t.replace(INVITATION, "Texte. " * 200), 19, "section-too-long", "characters long"),
     "html in text": (lambda t: t.replace("sur invitation.", "sur <script>alert(1)</script> invitation."), 19, "section-html", "contains HTML"),

@@ -202,6 +202,21 @@ def test_a_question_about_another_market_is_marked_for_the_gate(kb):
     assert "elsewhere" in kb.tuning.gate["hybrid"].features
 
 
+def test_a_question_attached_to_a_section_shows_that_section(fresh_kb, knowledge_env):
+    """An example question tied to a section is one of its keys: asked, it gets that
+    section even where another section reads closer."""
+    question = "Et pour démarrer, il faut quoi ?"
+    before = fresh_kb.search(question, "fr", only_article="tmall-global").answer.heading
+    other = next(h for h in ("Qui peut vendre sur Tmall Global ?", "Combien coûte Tmall Global ?")
+                 if h != before)
+    path = knowledge_env.knowledge_dir / "fr" / "tmall-global.md"
+    path.write_text(path.read_text("utf-8").replace(
+        "questions:\n", f'questions:\n  - {{q: "{question}", section: "{other}"}}\n', 1),
+        "utf-8")
+    build_index(knowledge_env)
+    assert fresh_kb.search(question, "fr", only_article="tmall-global").answer.heading == other
+
+
 def companion_tuning(folder, monkeypatch: pytest.MonkeyPatch, companion: str) -> None:
     """Serve with bot/retrieval.yml, except for the companion encoder it names."""
     import yaml

@@ -58,6 +58,25 @@ def test_attach_writes_checks_and_logs(ws):
     assert not list(path.parent.glob(".*.tmp"))
 
 
+def test_a_question_attached_to_a_section_is_written_with_it(ws):
+    """The section is written where that heading exists (the French file here); the English
+    file gets the question for the whole article."""
+    fr, en = article(ws, "fr"), article(ws, "en")
+    heading = next(line[3:] for line in fr.read_text("utf-8").split("\n")
+                   if line.startswith("## "))
+    teach.attach_languages(ws, "tmall-global", {
+        "fr": (["Et la caution ?"], text_hash(fr.read_text("utf-8"))),
+        "en": (["And the deposit?"], text_hash(en.read_text("utf-8")))},
+        "conseil@awex.be", section=heading)
+    assert f'  - {{q: "Et la caution ?", section: "{heading}"}}' in fr.read_text("utf-8")
+    assert '  - "And the deposit?"' in en.read_text("utf-8")
+    corpus = load_corpus(ws.knowledge_dir)
+    assert not corpus.errors
+    assert corpus.get("tmall-global", "fr").question_sections == {"Et la caution ?": heading}
+    again, added = add_questions(fr.read_text("utf-8"), ["et la  CAUTION ?"])
+    assert added == []  # already listed, in its mapping form
+
+
 def test_nothing_to_add_and_unknown_article(ws):
     path = article(ws)
     digest = text_hash(path.read_text("utf-8"))
