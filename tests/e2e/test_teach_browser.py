@@ -17,7 +17,7 @@ from web.strings import ui_strings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 FR = ui_strings()["fr"]
-QUESTION = "Comment trouver un importateur fiable en Chine ?"
+QUESTION = "Comment repérer un partenaire chinois sérieux ?"  # declined today
 ARTICLE = "chinese-partners"
 EMAIL = "teach-browser@awex.be"
 

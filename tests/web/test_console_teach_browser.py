@@ -100,8 +100,8 @@ def test_attach_conflict_and_undo(page, stack):
     expect(row).to_contain_text("Faut-il payer une caution sur Tmall ?")
     expect(row).to_contain_text(ADVISOR_EMAIL)
     shot(page, "31-console-changes")
-    assert front_matter(path.read_text("utf-8"))["questions"][-1] == \
-        "Faut-il payer une caution sur Tmall ?"
+    assert front_matter(path.read_text("utf-8"))["questions"][-1] == {  # with its section
+        "q": "Faut-il payer une caution sur Tmall ?", "section": "Que coûte Tmall Global ?"}
     page.goto(f"{base}/console/unanswered")
     expect(page.locator("tr.question-group", has_text="caution")).to_have_count(0)
 
@@ -122,7 +122,8 @@ def test_attach_conflict_and_undo(page, stack):
     expect(page).to_have_url(re.compile(r"/console/teach/changes$"))
     questions = front_matter(path.read_text("utf-8"))["questions"]
     assert "Question d'un collègue ?" in questions
-    assert questions[-1] == "Tmall prend-il une commission ?"
+    assert questions[-1] == {"q": "Tmall prend-il une commission ?",
+                             "section": "Que coûte Tmall Global ?"}
 
     # undo the latest change: the file is back to the colleague's version
     page.locator("tr.change").first.locator("button[type=submit]").click()
