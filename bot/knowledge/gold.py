@@ -25,7 +25,7 @@ TARGETS = {"right_section": 0.90, "declined": 0.95, "clarified_max": 0.05,
 # Regression floors on the frozen test split while a target is missed: a few points under what
 # was measured when they were set (docs/eval/retrieval.md), so a drop fails the build; a target
 # met raises its floor to the target.
-FLOORS = {"right_section": {"fr": 0.50, "en": 0.65}, "declined": 0.93, "clarified_max": 0.05,
+FLOORS = {"right_section": {"fr": 0.56, "en": 0.72}, "declined": 0.93, "clarified_max": 0.05,
           "consistency": 0.20, "multi_turn": 0.80}
 TEST_SHARE = 32  # percent of gold items (by question or paraphrase group) in the frozen test split
 FOLDS = 5
