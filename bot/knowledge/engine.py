@@ -22,7 +22,7 @@ import numpy as np
 
 from bot.knowledge import store
 from bot.knowledge.articles import Source
-from bot.knowledge.lexical import lemmas
+from bot.knowledge.lexical import lemmas, spell_out
 from bot.knowledge.scoring import (
     ANSWER,
     CLARIFY,
@@ -106,6 +106,7 @@ class KnowledgeIndex:
         The companion encoder runs only when the language gives it weight, or for
         `all_encoders` (calibration weighs every mix)."""
         timings = {} if timings is None else timings
+        query = spell_out(query, tuning.shorthand.get(lang, ()))
         terms = self.content_terms(query, lang, tuning)
         opener = any(re.search(p, query, re.IGNORECASE)
                      for p in tuning.opener_patterns.get(lang, ()))
@@ -206,7 +207,7 @@ class KnowledgeIndex:
             best = max(alone.named, key=lambda i: float(scored.fused[i]))
             return SearchResult(ANSWER, lang, confidence, candidates,
                                 self._answer(self.article_ids[best], lang, alone, tuning, mode))
-        if not candidates or confidence < tuning.gate[mode].threshold:
+        if not candidates or confidence < tuning.gate[mode].threshold_for(lang):
             # (an orientation article removed from the knowledge base is skipped, not fatal)
             guides = [a for a in tuning.orientation_articles if a in self._id_position]
             if alone.opener and guides and not follow_up:

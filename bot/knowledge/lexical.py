@@ -13,6 +13,7 @@ import difflib
 import hashlib
 import json
 import math
+import re
 import sqlite3
 import threading
 import unicodedata
@@ -31,6 +32,14 @@ def fold(text: str) -> str:
     """Lowercase and strip accents: 'Coûts' -> 'couts'."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def spell_out(text: str, rules: Sequence[tuple[str, str]]) -> str:
+    """The text with each (pattern, replacement) rule applied in order, case-insensitively:
+    SMS shorthand written out in full before the question is embedded and lemmatised."""
+    for pattern, replacement in rules:
+        text = re.sub(pattern, replacement, text, flags=re.IGNORECASE)
+    return text
 
 
 def _pipeline(lang: str) -> Any:

@@ -6,6 +6,7 @@ environment settings; the engine and the evaluation share them, nothing else nee
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,9 @@ class GateModel:
     """The answer gate: a logistic model over named features of a query's scores.
 
     `mean` and `scale` standardise the features, `coef` and `intercept` are the fitted model,
-    and the bot answers when the probability reaches `threshold`."""
+    and the bot answers when the probability reaches `threshold`, or the language's own
+    threshold in `thresholds` (French and English questions score differently: one shared
+    threshold refitted for a French change moved the English answers)."""
 
     features: tuple[str, ...]
     mean: np.ndarray
@@ -27,12 +30,25 @@ class GateModel:
     coef: np.ndarray
     intercept: float
     threshold: float
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+
+    def threshold_for(self, lang: str) -> float:
+        return self.thresholds.get(lang, self.threshold)
+
+    def with_threshold(self, threshold: float) -> GateModel:
+        """The same gate with one threshold for every language (tests force a decline)."""
+        return dataclasses.replace(self, threshold=threshold,
+                                   thresholds={lang: threshold for lang in self.thresholds})
 
     @classmethod
     def from_dict(cls, data: Mapping) -> GateModel:
+        threshold = data["threshold"]
+        per_language = {str(k): float(v) for k, v in threshold.items()} \
+            if isinstance(threshold, Mapping) else {}
+        default = min(per_language.values()) if per_language else float(threshold)
         return cls(tuple(data["features"]), np.array(data["mean"], float),
                    np.array(data["scale"], float), np.array(data["coef"], float),
-                   float(data["intercept"]), float(data["threshold"]))
+                   float(data["intercept"]), default, per_language)
 
     def to_dict(self) -> dict:
         def rounded(values: np.ndarray) -> list[float]:
@@ -40,7 +56,9 @@ class GateModel:
 
         return {"features": list(self.features), "mean": rounded(self.mean),
                 "scale": rounded(self.scale), "coef": rounded(self.coef),
-                "intercept": round(self.intercept, 5), "threshold": round(self.threshold, 4)}
+                "intercept": round(self.intercept, 5),
+                "threshold": {k: round(v, 4) for k, v in self.thresholds.items()}
+                if self.thresholds else round(self.threshold, 4)}
 
 
 @dataclass(frozen=True)
@@ -86,6 +104,10 @@ class RetrievalTuning:
     # Per language, the lexical share of the score that picks the section shown within the
     # chosen article (the rest is the exact cosine). Absent: the article ranking's weight.
     section_lexical_weight: dict[str, float] = field(default_factory=dict)
+    # Per language, (regular expression, replacement) pairs applied to a question before it
+    # is searched: SMS shorthand spelt out ("c koi" -> "c'est quoi", "cmb de tps" -> "combien
+    # de temps"), which neither the encoder nor the lemmatiser reads.
+    shorthand: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: Mapping) -> RetrievalTuning:
@@ -111,6 +133,8 @@ class RetrievalTuning:
             china_patterns=tuple(data.get("china_patterns") or ()),
             section_lexical_weight={
                 k: float(v) for k, v in (data.get("section_lexical_weight") or {}).items()},
+            shorthand={lang: tuple((str(p), str(r)) for p, r in pairs)
+                       for lang, pairs in (data.get("shorthand") or {}).items()},
         )
 
     @classmethod
@@ -134,4 +158,6 @@ class RetrievalTuning:
             "opener_patterns": {k: list(v) for k, v in self.opener_patterns.items()},
             "elsewhere_patterns": list(self.elsewhere_patterns),
             "china_patterns": list(self.china_patterns),
+            "shorthand": {lang: [list(pair) for pair in pairs]
+                          for lang, pairs in self.shorthand.items()},
         }

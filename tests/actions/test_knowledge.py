@@ -93,7 +93,7 @@ def test_a_declined_question_with_likely_topics_offers_them_as_buttons(kb, dispa
     gate = kb.tuning.gate["hybrid"]
     monkeypatch.setattr(kb, "_tuning", dataclasses.replace(
         kb.tuning, suggest_threshold=0.0,
-        gate={**kb.tuning.gate, "hybrid": dataclasses.replace(gate, threshold=1.01)}))
+        gate={**kb.tuning.gate, "hybrid": gate.with_threshold(1.01)}))
     tracker = make_tracker("Combien coûte une boutique Tmall Global ?", sender="hesitant")
     run(ActionAnswerFromKnowledge(), dispatcher, tracker)
     message = dispatcher.messages[-1]

@@ -158,8 +158,7 @@ def test_gate_reads_its_parameters_from_the_tuning(kb):
     signals = index.signals("Combien coûte une boutique Tmall Global ?", "fr", kb.tuning)
     gate = kb.tuning.gate["hybrid"]
     never = dataclasses.replace(kb.tuning, gate={**kb.tuning.gate,
-                                                 "hybrid": dataclasses.replace(gate,
-                                                                               threshold=1.01)})
+                                                 "hybrid": gate.with_threshold(1.01)})
     assert index.decide(signals, "fr", kb.tuning).status == ANSWER
     assert index.decide(signals, "fr", never).status == NO_ANSWER
 
@@ -174,8 +173,9 @@ def test_an_opener_falls_back_to_an_orientation_article_that_exists(kb):
     opener = "slt, jveux vendre mes pralines en chine, jcommence par ou ?"
     signals = index.signals(opener, "fr", kb.tuning)
     assert signals.opener
-    never = dataclasses.replace(kb.tuning, gate={**kb.tuning.gate, "hybrid": dataclasses.replace(
-        kb.tuning.gate["hybrid"], threshold=1.01)})  # the gate alone would decline it
+    never = dataclasses.replace(kb.tuning, gate={
+        **kb.tuning.gate, "hybrid": kb.tuning.gate["hybrid"].with_threshold(1.01)})
+    # (the gate alone would decline it)
     gone = dataclasses.replace(never, orientation_articles=["channel-overview", "liege-hub"])
     assert "channel-overview" not in index.article_ids
     result = index.decide(signals, "fr", gone)
@@ -307,7 +307,7 @@ def test_a_declined_question_may_suggest_its_two_likeliest_topics(kb):
     index = kb.index()
     signals = index.signals("Combien coûte une boutique Tmall Global ?", "fr", kb.tuning)
     gate = kb.tuning.gate["hybrid"]
-    declined = {"gate": {**kb.tuning.gate, "hybrid": dataclasses.replace(gate, threshold=1.01)}}
+    declined = {"gate": {**kb.tuning.gate, "hybrid": gate.with_threshold(1.01)}}
     suggest = dataclasses.replace(kb.tuning, suggest_threshold=0.0, **declined)
     result = index.decide(signals, "fr", suggest)
     assert result.status == NO_ANSWER and result.answer is None
@@ -315,3 +315,28 @@ def test_a_declined_question_may_suggest_its_two_likeliest_topics(kb):
     assert len(result.options) == 2
     silent = dataclasses.replace(kb.tuning, suggest_threshold=1.01, **declined)
     assert index.decide(signals, "fr", silent).options == []
+
+
+def test_sms_shorthand_is_searched_spelt_out(kb):
+    import numpy as np
+
+    index = kb.index()
+    sms = index.signals("c koi la caution sur tmall ?", "fr", kb.tuning)
+    full = index.signals("c'est quoi la caution sur tmall ?", "fr", kb.tuning)
+    assert sms.query == full.query == "c'est quoi la caution sur tmall ?"
+    assert np.allclose(sms.dense, full.dense) and np.allclose(sms.bm25, full.bm25)
+
+
+def test_the_gate_uses_the_threshold_of_the_questions_language(kb):
+    import dataclasses
+
+    index = kb.index()
+    signals = index.signals("Combien coûte une boutique Tmall Global ?", "fr", kb.tuning)
+    gate = kb.tuning.gate["hybrid"]
+
+    def with_thresholds(fr: float, en: float):
+        return dataclasses.replace(kb.tuning, gate={**kb.tuning.gate, "hybrid": dataclasses.replace(
+            gate, thresholds={"fr": fr, "en": en})})
+
+    assert index.decide(signals, "fr", with_thresholds(1.01, 0.0)).status == NO_ANSWER
+    assert index.decide(signals, "fr", with_thresholds(0.0, 1.01)).status == ANSWER

@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.knowledge.lexical import BM25
+from bot.knowledge.lexical import BM25, spell_out
+from bot.settings import Settings
 
 DOCUMENTS = [["douane", "chine", "douane"], ["tmall", "global", "cout"], [],
              ["chine", "cout", "logistique", "liege"]]
@@ -39,3 +40,23 @@ def test_mismatched_files_are_refused(tmp_path):
 def test_empty_corpus(tmp_path):
     BM25([]).save(tmp_path)
     assert BM25.load(tmp_path).size == 0
+
+
+def test_shorthand_rules_apply_in_order_whatever_the_case():
+    rules = [(r"\bc koi\b", "c'est quoi"), (r"\bkoi\b", "quoi")]
+    assert spell_out("C KOI le CBEC ? on fait koi ?", rules) == \
+        "c'est quoi le CBEC ? on fait quoi ?"
+    assert spell_out("rien à changer", []) == "rien à changer"
+
+
+def test_the_shipped_french_shorthand_spells_out_sms_and_leaves_look_alikes():
+    rules = Settings.from_env().tuning().shorthand["fr"]
+    assert spell_out("slt, jpeux vendre en cbec ? ca prend cmb de tps", rules) == \
+        "salut, je peux vendre en cbec ? ca prend combien de temps"
+    assert spell_out("c koi la caution ? jai un pb", rules) == \
+        "c'est quoi la caution ? j'ai un problème"
+    assert spell_out("c vrai qu'il faut qqn sur place ?", rules) == \
+        "c'est vrai qu'il faut quelqu'un sur place ?"
+    for untouched in ("Tmall vs JD, c'est quoi le mieux ?", "Le tarif C de la douane",
+                      "Où sont les 1 000 mm de pluie ?"):
+        assert spell_out(untouched, rules) == untouched
