@@ -22,7 +22,7 @@ import numpy as np
 
 from bot.knowledge import store
 from bot.knowledge.articles import Source
-from bot.knowledge.lexical import lemmas, spell_out
+from bot.knowledge.lexical import fold, lemmas, spell_out
 from bot.knowledge.scoring import (
     ANSWER,
     CLARIFY,
@@ -130,6 +130,21 @@ class KnowledgeIndex:
         named = self.named_articles(corrected, tuning)
         return Signals(query, len(terms), cosines, bm25, coverage, known, opener, companion,
                        named, vector, elsewhere)
+
+    def names_its_own_topic(self, query: str, previous_article: str, lang: str) -> bool:
+        """A message with a name the previous article does not hold ("c'est quoi Atlas Company
+        ?" after the Liège hub; a word written with a capital after the first one) has a topic
+        of its own: it is never read with the previous topic, however short."""
+        names = [fold(w) for w in re.findall(r"[^\W\d_][\w'-]+", query)[1:] if w[0].isupper()]
+        if not names:
+            return False
+        article = self.articles.get((previous_article, lang)) or self.articles.get(
+            (previous_article, "en" if lang == "fr" else "fr"))
+        if article is None:
+            return False
+        held = fold(" ".join([article["title"]] + [f"{s['heading']} {s['text']}"
+                                                   for s in article["sections"]]))
+        return any(name not in held for name in names)
 
     def named_articles(self, terms: list[str], tuning: RetrievalTuning) -> tuple[int, ...]:
         """The articles a short question names (a person, a company, a platform few articles
@@ -300,7 +315,8 @@ class KnowledgeIndex:
         else:
             alone = self.signals(query, lang, tuning, depth, use_dense, timings)
             with_topic = None
-            if previous_article is not None and previous_article in self._id_position:
+            if previous_article is not None and previous_article in self._id_position and \
+                    not self.names_its_own_topic(query, previous_article, lang):
                 topic = self.title(previous_article, lang)
                 with_topic = lambda: self.signals(  # noqa: E731 (computed only when needed)
                     f"{query} {topic}", lang, tuning, depth, use_dense, timings)

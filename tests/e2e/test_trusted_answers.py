@@ -2,12 +2,15 @@
 `POST /api/chat` on the real stack: each gets a right article and section, the section's own
 source, or, for content-free messages, no knowledge answer.
 
-"c'est quoi Atlas Company ?" after a Liège question is no longer read as a follow-up, but is
-not answered either: Atlas is in six articles, too common to name one, so it gets the likeliest
-topics as suggestions. Still wrong, and so not asserted (issue 12 stays open with them): "et pour
-les droits de douane ?" after a WeChat answer is read with WeChat's title (a rule that asks the
-follow-up's own words to be in the previous article fixes it but loses 0.05-0.07 of the gold
-multi-turn questions); asked as a question of its own, it gets the customs duties overview."""
+"c'est quoi Atlas Company ?" after a Liège question is not read as a follow-up (it names
+something the Liège article does not hold), but is not answered either: Atlas is in six
+articles, too common to name one, so it gets the likeliest topics as suggestions. (Until
+2026-11-30 this test compared with an article id that does not exist, "liege-hub", and could
+not fail; the follow-up reading had come back with a recalibration.) Still wrong, and so not
+asserted (issue 12 stays open with them): "et pour les droits de douane ?" after a WeChat
+answer is read with WeChat's title (a rule that asks the follow-up's own words to be in the
+previous article fixes it but loses 0.05-0.07 of the gold multi-turn questions); asked as a
+question of its own, it gets the customs duties overview."""
 from __future__ import annotations
 
 import pytest
@@ -122,7 +125,7 @@ def test_a_name_too_common_to_look_up_is_not_read_as_a_follow_up(stack):
     chat = Chat(stack.web_url, "e2e-atlas", "fr")
     answer_of(chat.say("Que fait Alibaba à l'aéroport de Liège ?"))
     payload = knowledge(chat.say("c'est quoi Atlas Company ?"))
-    assert payload is not None and payload.get("article") != "liege-hub", payload
+    assert payload is not None and payload.get("article") != "liege-cainiao-hub", payload
 
 
 @pytest.mark.parametrize("message", ["👍", "???"])

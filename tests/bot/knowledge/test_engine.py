@@ -340,3 +340,18 @@ def test_the_gate_uses_the_threshold_of_the_questions_language(kb):
 
     assert index.decide(signals, "fr", with_thresholds(1.01, 0.0)).status == NO_ANSWER
     assert index.decide(signals, "fr", with_thresholds(0.0, 1.01)).status == ANSWER
+
+
+def test_a_name_the_previous_article_does_not_hold_is_a_topic_of_its_own(kb):
+    """"c'est quoi Atlas Company ?" after the Liège hub is a new question, not a follow-up;
+    a name the previous article holds, or no name at all, may still be one."""
+    index = kb.index()
+    assert index.names_its_own_topic("c'est quoi Atlas Company ?", "liege-hub", "fr")
+    assert not index.names_its_own_topic("et Cainiao, c'est Alibaba ?", "liege-hub", "fr")
+    assert not index.names_its_own_topic("et la caution ?", "tmall-global", "fr")
+    assert not index.names_its_own_topic("Et pour la Chine ?", "liege-hub", "fr")
+    alone = index.search("c'est quoi Atlas Company ?", "fr", kb.tuning)
+    after = index.search("c'est quoi Atlas Company ?", "fr", kb.tuning,
+                         previous_article="liege-hub")
+    assert not after.read_as_follow_up
+    assert [c.article_id for c in after.candidates] == [c.article_id for c in alone.candidates]
