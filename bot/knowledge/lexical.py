@@ -24,8 +24,6 @@ from typing import Any
 
 import numpy as np
 
-from bot.language import torch_hidden
-
 _PIPELINES: dict[str, object] = {}
 _LOCK = threading.Lock()
 
@@ -48,6 +46,9 @@ def _pipeline(lang: str) -> Any:
     """Load spaCy once per process: the French model, or a blank English lookup lemmatizer."""
     with _LOCK:
         if lang not in _PIPELINES:
+            # (imported here: the web process imports this module and must not load spaCy)
+            from bot.language import torch_hidden
+
             with torch_hidden():
                 import spacy
 
