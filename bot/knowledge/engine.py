@@ -22,7 +22,7 @@ import numpy as np
 
 from bot.knowledge import store
 from bot.knowledge.articles import Source
-from bot.knowledge.lexical import fold, lemmas, spell_out
+from bot.knowledge.lexical import lemmas, spell_out
 from bot.knowledge.scoring import (
     ANSWER,
     CLARIFY,
@@ -45,6 +45,7 @@ from bot.knowledge.scoring import (
     trim_at_sentence,
 )
 from bot.knowledge.store import IndexError_, current_path
+from bot.knowledge.topics import Topics, capitalised
 from bot.knowledge.tuning import RetrievalTuning
 from bot.knowledge.vectors import Embedder, VectorIndex
 from bot.settings import LANGUAGES, Settings
@@ -85,6 +86,7 @@ class KnowledgeIndex:
         self.section_keys = {(articles[r]["id"], articles[r]["lang"]): np.array(v, np.int64)
                              for r, v in by_record.items()}
         self.embedder = embedder or Embedder(settings.model_name)
+        self.topics = Topics(self.articles, self.article_ids, self.bm25, self.key_article)
         self.companion_embedder = (companion_embedder or Embedder(companion_model)) \
             if stored.companion is not None else None
 
@@ -127,41 +129,10 @@ class KnowledgeIndex:
         bm25, coverage = self.bm25.scores(corrected)
         timings["lexical"] = timings.get("lexical", 0.0) + time.perf_counter() - start
         known = sum(map(self.bm25.knows, corrected)) / len(corrected)
-        named = self.named_articles(corrected, tuning)
+        named = self.topics.named_articles(corrected, lang, tuning, capitalised(query))
         return Signals(query, len(terms), cosines, bm25, coverage, known, opener, companion,
-                       named, vector, elsewhere)
-
-    def names_its_own_topic(self, query: str, previous_article: str, lang: str) -> bool:
-        """A message with a name the previous article does not hold ("c'est quoi Atlas Company
-        ?" after the Liège hub; a word written with a capital after the first one) has a topic
-        of its own: it is never read with the previous topic, however short."""
-        names = [fold(w) for w in re.findall(r"[^\W\d_][\w'-]+", query)[1:] if w[0].isupper()]
-        if not names:
-            return False
-        article = self.articles.get((previous_article, lang)) or self.articles.get(
-            (previous_article, "en" if lang == "fr" else "fr"))
-        if article is None:
-            return False
-        held = fold(" ".join([article["title"]] + [f"{s['heading']} {s['text']}"
-                                                   for s in article["sections"]]))
-        return any(name not in held for name in names)
-
-    def named_articles(self, terms: list[str], tuning: RetrievalTuning) -> tuple[int, ...]:
-        """The articles a short question names (a person, a company, a platform few articles
-        mention): those holding every word of the question, when each word is in at most
-        `name_max_articles` articles. Empty when the question names nothing."""
-        limit = tuning.name_max_articles
-        if not limit or not terms or len(terms) > tuning.follow_up_max_terms:
-            return ()
-        holders = []
-        for term in set(terms):
-            keys, _ = self.bm25.postings(term)
-            if not len(keys):
-                return ()  # a word the corpus does not know: not a name it holds
-            holders.append(set(np.unique(self.key_article[keys]).tolist()))
-        if max(map(len, holders)) > min(limit, len(self.article_ids) - 1):
-            return ()  # a common word ("Chine", "président de la Chine"): not a lookup
-        return tuple(sorted(set.intersection(*holders)))
+                       named, vector, elsewhere, tuple(corrected),
+                       self.topics.titled_articles(corrected, lang))
 
     def _cosines(self, embedder: Embedder, vectors: VectorIndex, query: str, depth: int,
                  timings: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
@@ -200,7 +171,8 @@ class KnowledgeIndex:
 
     # -- decision ---------------------------------------------------------------------------
     def decide(self, alone: Signals, lang: str, tuning: RetrievalTuning, mode: str = "hybrid",
-               with_topic: Callable[[], Signals] | None = None) -> SearchResult:
+               with_topic: Callable[[], Signals] | None = None,
+               previous_article: str | None = None) -> SearchResult:
         """Answer, clarify or decline from signals (evaluation replays it with many tunings).
 
         `with_topic` gives the same message read with the previous topic's title; it is used
@@ -211,7 +183,8 @@ class KnowledgeIndex:
         scored = own = self.score(alone, lang, tuning, mode)
         follow_up = False
         if with_topic is not None and 0 < alone.terms <= tuning.follow_up_max_terms and \
-                scored.probability < tuning.follow_up_threshold and not alone.named:
+                scored.probability < tuning.follow_up_threshold and not alone.named and \
+                not self._own_title(scored, lang, tuning, mode, previous_article):
             expanded = self.score(with_topic(), lang, tuning, mode)
             if expanded.probability > scored.probability:
                 scored, follow_up = expanded, True
@@ -246,6 +219,17 @@ class KnowledgeIndex:
                             self._answer(top.article_id, lang, own.signals if follow_up
                                          else scored.signals, tuning, mode),
                             read_as_follow_up=follow_up)
+
+    def _own_title(self, scored: Scored, lang: str, tuning: RetrievalTuning, mode: str,
+                   previous_article: str | None) -> bool:
+        """The message, alone, would be answered by an article whose title it names, with
+        words the previous article does not hold ("et pour les droits de douane ?" after
+        WeChat): a topic of its own, not a follow-up."""
+        alone = scored.signals
+        return (previous_article is not None and previous_article in self._id_position
+                and int(scored.order[0]) in alone.titled
+                and scored.probability >= tuning.gate[mode].threshold_for(lang)
+                and any(not self.topics.holds(previous_article, w) for w in alone.words))
 
     def _candidates(self, scored: Scored, top_k: int, mode: str) -> list[Candidate]:
         dense_top = set(np.argsort(-scored.dense)[:top_k].tolist()) if mode != "lexical" else set()
@@ -316,11 +300,11 @@ class KnowledgeIndex:
             alone = self.signals(query, lang, tuning, depth, use_dense, timings)
             with_topic = None
             if previous_article is not None and previous_article in self._id_position and \
-                    not self.names_its_own_topic(query, previous_article, lang):
+                    not self.topics.names_its_own_topic(query, previous_article, lang):
                 topic = self.title(previous_article, lang)
                 with_topic = lambda: self.signals(  # noqa: E731 (computed only when needed)
                     f"{query} {topic}", lang, tuning, depth, use_dense, timings)
-            result = self.decide(alone, lang, tuning, mode, with_topic)
+            result = self.decide(alone, lang, tuning, mode, with_topic, previous_article)
         result.timings = timings
         result.timings["total"] = time.perf_counter() - started
         return result

@@ -82,9 +82,11 @@ class Signals:
     known: float = 0.0  # share of the query's words the corpus uses ("Japon" is not one)
     opener: bool = False  # a "where do I start?" question
     companion: np.ndarray | None = None  # the companion encoder's cosines, when there is one
-    named: tuple[int, ...] = ()  # the articles the question's rare words name (see named_articles)
+    named: tuple[int, ...] = ()  # the articles its rare words name (Topics.named_articles)
     vector: np.ndarray | None = None  # the primary encoder's query vector (exact section cosines)
     elsewhere: bool = False  # names another market and nothing Chinese ("cosmetics in Japan")
+    words: tuple[str, ...] = ()  # the content lemmas searched for (spelling corrected)
+    titled: tuple[int, ...] = ()  # the articles whose title holds all of them
 
 
 @dataclass

@@ -7,17 +7,6 @@ from bot.knowledge.engine import ANSWER, NO_ANSWER, KnowledgeBase, Status, trim_
 from bot.knowledge.index import build_index
 from bot.knowledge.store import IndexError_
 from bot.settings import DEFAULT_MODEL, Settings
-from tests.helpers.corpus import corpus_settings
-
-
-@pytest.fixture(scope="module")
-def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
-    """One index for the tests that only search it, built once per module (loading the model and
-    building take seconds); tests that edit the corpus or the index use `fresh_kb`."""
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        settings = corpus_settings(tmp_path_factory.mktemp("kb"), monkeypatch)
-        build_index(settings)
-    return KnowledgeBase(settings, check_interval=0.0)
 
 
 @pytest.fixture
@@ -343,15 +332,44 @@ def test_the_gate_uses_the_threshold_of_the_questions_language(kb):
 
 
 def test_a_name_the_previous_article_does_not_hold_is_a_topic_of_its_own(kb):
-    """"c'est quoi Atlas Company ?" after the Liège hub is a new question, not a follow-up;
-    a name the previous article holds, or no name at all, may still be one."""
+    """"c'est quoi Atlas Company ?" after the Liège hub is a new question, not a follow-up
+    (the rule itself: tests/bot/knowledge/test_topics.py)."""
     index = kb.index()
-    assert index.names_its_own_topic("c'est quoi Atlas Company ?", "liege-hub", "fr")
-    assert not index.names_its_own_topic("et Cainiao, c'est Alibaba ?", "liege-hub", "fr")
-    assert not index.names_its_own_topic("et la caution ?", "tmall-global", "fr")
-    assert not index.names_its_own_topic("Et pour la Chine ?", "liege-hub", "fr")
     alone = index.search("c'est quoi Atlas Company ?", "fr", kb.tuning)
     after = index.search("c'est quoi Atlas Company ?", "fr", kb.tuning,
                          previous_article="liege-hub")
     assert not after.read_as_follow_up
     assert [c.article_id for c in after.candidates] == [c.article_id for c in alone.candidates]
+
+
+@pytest.fixture(scope="module")
+def shipped() -> KnowledgeBase:
+    """The shipped corpus and tuning, on the index `make test` builds (var/index)."""
+    return KnowledgeBase(Settings.from_env())
+
+
+@pytest.mark.slow
+def test_a_short_message_naming_another_title_is_its_own_topic(shipped):
+    """"et pour les droits de douane ?" after WeChat names the customs duties article's title
+    with words WeChat does not hold, and alone would be answered: not a follow-up (issue 12).
+    "et la caution ?" after Tmall Global has words Tmall holds: still one."""
+    result = shipped.search("et pour les droits de douane ?", "fr",
+                            previous_article="wechat-social-selling")
+    assert result.status == ANSWER and not result.read_as_follow_up
+    assert result.answer.article_id == "customs-duties"
+    caution = shipped.search("et la caution ?", "fr", previous_article="tmall-global")
+    assert caution.read_as_follow_up and caution.answer.article_id == "tmall-global"
+
+
+@pytest.mark.slow
+def test_a_capitalised_name_in_a_few_articles_gets_the_section_it_heads(shipped):
+    """Atlas Company is in six articles (too many to name one) but heads one section; a rare
+    word written in lower case names nothing ("traduire", in two articles)."""
+    index, tuning = shipped.index(), shipped.tuning
+    named = index.signals("c'est quoi Atlas Company ?", "fr", tuning).named
+    assert [index.article_ids[i] for i in named] == ["kol-influencers"]
+    result = shipped.search("c'est quoi Atlas Company ?", "fr",
+                            previous_article="liege-cainiao-hub")
+    assert result.status == ANSWER and not result.read_as_follow_up
+    assert result.answer.heading == "L'exemple d'Atlas Company en 2019"
+    assert not index.signals("tu peux traduire « bonjour » en chinois ?", "fr", tuning).named
