@@ -229,9 +229,8 @@ def evaluate_command(gold: Path | None, out: Path | None, calibrate: bool) -> No
         click.echo(f"calibrated tuning written to {settings.tuning_path}")
     out = out or ROOT / "docs" / "eval"
     out.mkdir(parents=True, exist_ok=True)
-    text = evaluation.markdown_report(report, "make eval" + (" (bot eval --calibrate)"
-                                                              if calibrate else ""),
-                                      settings.model_name)
+    text = evaluation.markdown_report(report, "bot eval --calibrate" if calibrate
+                                      else "make eval", settings.model_name)
     (out / "retrieval.md").write_text("# Retrieval evaluation (held out)\n\n" + text + "\n",
                                       "utf-8")
     evaluation.chart(report, out / "retrieval.png")

@@ -111,7 +111,9 @@ class Environment(BaseSettings):
     AWEX_FLAT_INDEX_MAX: int = _var(
         20000, "Above this many vectors the index uses an HNSW graph instead of exact search.")
     AWEX_QUERY_THREADS: int = _var(
-        1, "Torch threads for embedding questions in the action server (0 = one per core).")
+        1, "Torch threads for embedding questions in the action server with a "
+        "sentence-transformers encoder (0 = one per core). The default e5 encoder runs on "
+        "OpenMP: its threads are OMP_NUM_THREADS's (default: one per core).")
     AWEX_STALE_AFTER_MONTHS: int = _var(
         12, "Articles not reviewed for this many months are reported as stale.")
     AWEX_FACT_MAX_AGE_MONTHS: int = _var(

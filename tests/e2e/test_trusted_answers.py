@@ -66,6 +66,10 @@ def test_where_do_i_start_gets_an_orienting_answer_and_the_readiness_check(stack
      {"customs-duties", "cbec-taxes"}, None),
     ("Dois-je enregistrer mon nom de marque chez les chinois ?", "fr",
      {"trademarks-cnipa", "trademark-routes", "chinese-brand-name"}, None),
+    # Went to the Alibaba Brussels office; the Awex article now carries the question (an
+    # example question attached to the section that names Awex's head in 2019).
+    ("Qui dirige l'Awex ?", "fr", {"awex-support"},
+     {"Comment l'Awex accompagne-t-elle l'e-commerce vers la Chine ?"}),
     # People the articles name (they were declined, or given the off-topic reply).
     ("qui est Pascale Delcomminette ?", "fr", {"awex-support"}, None),
     ("Who is Haichen Wang?", "en", {"back-office-readiness", "customer-service",

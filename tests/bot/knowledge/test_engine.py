@@ -173,6 +173,24 @@ def test_an_opener_falls_back_to_an_orientation_article_that_exists(kb):
     assert index.decide(signals, "fr", nothing).status == NO_ANSWER
 
 
+def test_an_opener_orients_unless_the_gate_is_sure_of_a_specific_answer(kb):
+    """"Pouvons-nous vendre nos produits sur Tmall Global en Chine ?" would be answered with
+    Tmall Global; as an opener, it orients first while the gate is less sure than
+    `opener_sure`, and gets the specific answer when the gate is surer."""
+    import dataclasses
+
+    index = kb.index()
+    opener = "Pouvons-nous vendre nos produits sur Tmall Global en Chine ?"
+    signals = index.signals(opener, "fr", kb.tuning)
+    answers = dataclasses.replace(kb.tuning, orientation_articles=("liege-hub",), gate={
+        **kb.tuning.gate, "hybrid": kb.tuning.gate["hybrid"].with_threshold(0.0)},
+        opener_sure=0.0)
+    assert signals.opener
+    assert index.decide(signals, "fr", answers).answer.article_id == "tmall-global"
+    unsure = dataclasses.replace(answers, opener_sure=1.01)
+    assert index.decide(signals, "fr", unsure).answer.article_id == "liege-hub"
+
+
 def test_a_question_about_another_market_is_marked_for_the_gate(kb):
     """"Elsewhere": another country or marketplace named, and nothing Chinese; the gate weighs
     it (the hard out-of-scope questions: "cosmetics in Japan" reads like a cosmetics one)."""

@@ -1,4 +1,4 @@
-"""The gate's thresholds per language: read, written, and forced in tests."""
+"""The retrieval tuning: gate thresholds per language, and the file round trip."""
 from __future__ import annotations
 
 from bot.knowledge.tuning import GateModel
@@ -23,3 +23,19 @@ def test_one_threshold_for_every_language_still_reads():
 def test_with_threshold_sets_every_language():
     gate = GateModel.from_dict({**GATE, "threshold": {"fr": 0.4, "en": 0.6}}).with_threshold(1.01)
     assert gate.threshold_for("fr") == gate.threshold_for("en") == gate.threshold_for("de") == 1.01
+
+
+def test_the_shipped_tuning_round_trips_with_every_field():
+    """What `bot eval --calibrate` writes reads back the same (opener_sure included; absent,
+    it is 0: openers orient only when declined)."""
+    import dataclasses
+
+    from bot.knowledge.tuning import RetrievalTuning
+    from bot.settings import ROOT
+
+    shipped = RetrievalTuning.load(ROOT / "bot" / "retrieval.yml")
+    assert RetrievalTuning.from_dict(shipped.to_dict()).to_dict() == shipped.to_dict()
+    assert shipped.opener_sure == 0.8
+    absent = {k: v for k, v in shipped.to_dict().items() if k != "opener_sure"}
+    assert RetrievalTuning.from_dict(absent).to_dict() == dataclasses.replace(
+        shipped, opener_sure=0.0).to_dict()
