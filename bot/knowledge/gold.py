@@ -78,8 +78,8 @@ def prepare(index: KnowledgeIndex, tuning: RetrievalTuning,
         if q.previous is not None and q.previous in index.article_ids and alone.terms:
             with_topic = index.signals(f"{q.text} {index.title(q.previous, q.lang)}", q.lang,
                                        tuning, depth=index.size, all_encoders=True)
-        own_topic = q.previous is not None and index.topics.names_its_own_topic(q.text, q.previous,
-                                                                         q.lang)
+        own_topic = q.previous is not None and index.topics.names_its_own_topic(
+            q.text, q.previous, q.lang)
         out.append(Prepared(q, alone, with_topic, own_topic))
     return out
 
