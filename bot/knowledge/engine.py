@@ -131,8 +131,7 @@ class KnowledgeIndex:
         known = sum(map(self.bm25.knows, corrected)) / len(corrected)
         named = self.topics.named_articles(corrected, lang, tuning, capitalised(query))
         return Signals(query, len(terms), cosines, bm25, coverage, known, opener, companion,
-                       named, vector, elsewhere, tuple(corrected),
-                       self.topics.titled_articles(corrected, lang))
+                       named, vector, elsewhere, tuple(corrected))
 
     def _cosines(self, embedder: Embedder, vectors: VectorIndex, query: str, depth: int,
                  timings: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
@@ -230,7 +229,7 @@ class KnowledgeIndex:
         WeChat): a topic of its own, not a follow-up."""
         alone = scored.signals
         return (previous_article is not None and previous_article in self._id_position
-                and int(scored.order[0]) in alone.titled
+                and int(scored.order[0]) in self.topics.titled_articles(alone.words, lang)
                 and scored.probability >= tuning.gate[mode].threshold_for(lang)
                 and any(not self.topics.holds(previous_article, w) for w in alone.words))
 
@@ -381,9 +380,11 @@ class KnowledgeBase:
                                    previous_article=previous_article, only_article=only_article)
 
     def warm_up(self) -> None:
-        """Load the model, index and spaCy now, so the first user does not wait for them."""
-        self.search("Tmall Global", "fr")
-        self.search("Tmall Global", "en")
+        """Load the model, index and spaCy now, and lemmatise the titles and headings, so the
+        first user does not wait for them."""
+        for lang in LANGUAGES:
+            self.search("Tmall Global", lang)
+            self.index().topics.titled_articles(["tmall"], lang)
 
 
 _SHARED: KnowledgeBase | None = None

@@ -86,7 +86,6 @@ class Signals:
     vector: np.ndarray | None = None  # the primary encoder's query vector (exact section cosines)
     elsewhere: bool = False  # names another market and nothing Chinese ("cosmetics in Japan")
     words: tuple[str, ...] = ()  # the content lemmas searched for (spelling corrected)
-    titled: tuple[int, ...] = ()  # the articles whose title holds all of them
 
 
 @dataclass

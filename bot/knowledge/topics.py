@@ -77,7 +77,7 @@ class Topics:
             self._headings[lang] = [(found[a], set().union(*found[a:b])) for a, b in spans]
         return self._headings[lang]
 
-    def titled_articles(self, terms: list[str], lang: str) -> tuple[int, ...]:
+    def titled_articles(self, terms: Sequence[str], lang: str) -> tuple[int, ...]:
         """The articles whose title holds every word of the message ("et pour les droits de
         douane ?": the customs duties article)."""
         wanted = set(terms)
