@@ -6,7 +6,10 @@ import pytest
 from bot.knowledge.engine import ANSWER, NO_ANSWER, KnowledgeBase, Status, trim_at_sentence
 from bot.knowledge.index import build_index
 from bot.knowledge.store import IndexError_
-from bot.settings import DEFAULT_MODEL, Settings
+from bot.knowledge.tuning import RetrievalTuning
+from bot.settings import DEFAULT_MODEL, ROOT, Settings
+
+SHIPPED = ROOT / "bot" / "retrieval.yml"
 
 
 @pytest.fixture
@@ -171,6 +174,24 @@ def test_an_opener_falls_back_to_an_orientation_article_that_exists(kb):
     assert result.status == ANSWER and result.answer.article_id == "liege-hub"
     nothing = dataclasses.replace(never, orientation_articles=["channel-overview"])
     assert index.decide(signals, "fr", nothing).status == NO_ANSWER
+
+
+@pytest.mark.parametrize("question, lang, opener", [
+    ("jveux vendre mes bougies parfumees en chine, c koi la 1ere etape ?", "fr", True),
+    ("speculoos vers la chine c jouable ? on commence comment", "fr", True),
+    ("Par quoi commencer pour vendre nos gaufres en Chine ?", "fr", True),
+    ("Quelle est la première étape de l'enregistrement GACC ?", "fr", True),
+    ("Combien coûte une boutique Tmall Global ?", "fr", False),
+    ("We're a small cheese maker. Where do we even start with China?", "en", True),
+    ("What is the first step to sell our beer in China?", "en", True),
+    ("how to get started on Tmall Global", "en", True),
+    ("how long does GACC registration take?", "en", False),
+])
+def test_the_shipped_opener_patterns_read_the_ways_smes_ask_where_to_start(
+        kb, question, lang, opener):
+    """The shipped tuning's "where do I start?" patterns, on phrasings of the gold set's
+    development questions (a matching question orients when the gate is unsure)."""
+    assert kb.index().signals(question, lang, RetrievalTuning.load(SHIPPED)).opener is opener
 
 
 def test_an_opener_orients_unless_the_gate_is_sure_of_a_specific_answer(kb):
