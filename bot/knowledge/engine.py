@@ -183,7 +183,7 @@ class KnowledgeIndex:
         follow_up = False
         if with_topic is not None and 0 < alone.terms <= tuning.follow_up_max_terms and \
                 scored.probability < tuning.follow_up_threshold and not alone.named and \
-                not self._own_title(scored, lang, tuning, mode, previous_article):
+                not self._own_topic(scored, lang, tuning, mode, previous_article):
             expanded = self.score(with_topic(), lang, tuning, mode)
             if expanded.probability > scored.probability:
                 scored, follow_up = expanded, True
@@ -222,16 +222,19 @@ class KnowledgeIndex:
                                          else scored.signals, tuning, mode),
                             read_as_follow_up=follow_up)
 
-    def _own_title(self, scored: Scored, lang: str, tuning: RetrievalTuning, mode: str,
+    def _own_topic(self, scored: Scored, lang: str, tuning: RetrievalTuning, mode: str,
                    previous_article: str | None) -> bool:
-        """The message, alone, would be answered by an article whose title it names, with
-        words the previous article does not hold ("et pour les droits de douane ?" after
-        WeChat): a topic of its own, not a follow-up."""
+        """The message has a topic of its own, so it is not a follow-up: it names something
+        the previous article does not hold ("c'est quoi Atlas Company ?" after the Liège
+        hub), or alone it would be answered by an article whose title it names, with words
+        the previous article does not hold ("et pour les droits de douane ?" after WeChat)."""
         alone = scored.signals
-        return (previous_article is not None and previous_article in self._id_position
-                and int(scored.order[0]) in self.topics.titled_articles(alone.words, lang)
-                and scored.probability >= tuning.gate[mode].threshold_for(lang)
-                and any(not self.topics.holds(previous_article, w) for w in alone.words))
+        if previous_article is None or previous_article not in self._id_position:
+            return False
+        return self.topics.names_its_own_topic(alone.query, previous_article, lang) or (
+            int(scored.order[0]) in self.topics.titled_articles(alone.words, lang)
+            and scored.probability >= tuning.gate[mode].threshold_for(lang)
+            and any(not self.topics.holds(previous_article, w) for w in alone.words))
 
     def _candidates(self, scored: Scored, top_k: int, mode: str) -> list[Candidate]:
         dense_top = set(np.argsort(-scored.dense)[:top_k].tolist()) if mode != "lexical" else set()
@@ -301,8 +304,7 @@ class KnowledgeIndex:
         else:
             alone = self.signals(query, lang, tuning, depth, use_dense, timings)
             with_topic = None
-            if previous_article is not None and previous_article in self._id_position and \
-                    not self.topics.names_its_own_topic(query, previous_article, lang):
+            if previous_article is not None and previous_article in self._id_position:
                 topic = self.title(previous_article, lang)
                 with_topic = lambda: self.signals(  # noqa: E731 (computed only when needed)
                     f"{query} {topic}", lang, tuning, depth, use_dense, timings)

@@ -65,7 +65,6 @@ class Prepared:
     question: GoldQuestion
     alone: Signals
     with_topic: Signals | None
-    own_topic: bool = False  # names something the previous article does not hold
 
 
 def prepare(index: KnowledgeIndex, tuning: RetrievalTuning,
@@ -78,9 +77,7 @@ def prepare(index: KnowledgeIndex, tuning: RetrievalTuning,
         if q.previous is not None and q.previous in index.article_ids and alone.terms:
             with_topic = index.signals(f"{q.text} {index.title(q.previous, q.lang)}", q.lang,
                                        tuning, depth=index.size, all_encoders=True)
-        own_topic = q.previous is not None and index.topics.names_its_own_topic(
-            q.text, q.previous, q.lang)
-        out.append(Prepared(q, alone, with_topic, own_topic))
+        out.append(Prepared(q, alone, with_topic))
     return out
 
 
@@ -88,7 +85,7 @@ def decide(index: KnowledgeIndex, item: Prepared, tuning: RetrievalTuning,
            mode: str) -> SearchResult:
     topic = item.with_topic
     return index.decide(item.alone, item.question.lang, tuning, mode,
-                        (lambda: topic) if topic is not None and not item.own_topic else None,
+                        (lambda: topic) if topic is not None else None,
                         item.question.previous)
 
 
