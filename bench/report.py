@@ -206,8 +206,10 @@ def soak_section(s: dict) -> str:
                   [[f"{s.get('sessions')} × {s.get('turns_per_session')}", s.get("turns"),
                     s.get("seconds"), s.get("turns_per_second"), p(lat, "p50"), p(lat),
                     p(lat, "p99"), s.get("errors"), s.get("conversations_complete")]])
-    memory = table(["process", "RSS at start (MiB)", "at end (MiB)", "max (MiB)"],
-                   [[n, m.get("start_mib"), m.get("end_mib"), m.get("max_mib")]
+    memory = table(["process", "RSS at start (MiB)", "at end (MiB)", "max (MiB)",
+                    "median per quarter of the run (MiB)"],
+                   [[n, m.get("start_mib"), m.get("end_mib"), m.get("max_mib"),
+                     " / ".join(str(q) for q in m.get("quarters_mib", [])) or "–"]
                     for n, m in s.get("memory", {}).items() if m])
     return "\n\n".join([run_line(s), facts, memory])
 

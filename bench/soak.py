@@ -34,14 +34,19 @@ TURNS = ["bonjour", "Peut-on vendre en Chine depuis le site web de sa PME ?",
 MAX_SECONDS = 900
 
 
-def growth(samples: list[float]) -> dict[str, float]:
-    """Memory at the start and end of the run (medians of the first and last quarter)."""
+def growth(samples: list[float]) -> dict[str, float | list[float]]:
+    """Memory at the start and end of the run (medians of the first and last quarter), and the
+    median of each quarter: a process whose memory is bounded plateaus (its last quarters
+    agree), one that leaks keeps climbing."""
     if not samples:
         return {}
     quarter = max(1, len(samples) // 4)
+    quarters = [samples[i * quarter:(i + 1) * quarter] for i in range(3)] + \
+        [samples[3 * quarter:]]
     return {"start_mib": round(statistics.median(samples[:quarter]), 1),
             "end_mib": round(statistics.median(samples[-quarter:]), 1),
-            "max_mib": round(max(samples), 1)}
+            "max_mib": round(max(samples), 1),
+            "quarters_mib": [round(statistics.median(q), 1) for q in quarters if q]}
 
 
 def main() -> None:
