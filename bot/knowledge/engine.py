@@ -86,7 +86,7 @@ class KnowledgeIndex:
         self.section_keys = {(articles[r]["id"], articles[r]["lang"]): np.array(v, np.int64)
                              for r, v in by_record.items()}
         self.embedder = embedder or Embedder(settings.model_name)
-        self.topics = Topics(self.articles, self.article_ids, self.bm25, self.key_article)
+        self.topics = Topics(self.articles, self._id_position, self.bm25, self.key_article)
         self.companion_embedder = (companion_embedder or Embedder(companion_model)) \
             if stored.companion is not None else None
 

@@ -9,7 +9,7 @@ loaded index once, on first use.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -27,11 +27,13 @@ def capitalised(query: str) -> frozenset[str]:
 class Topics:
     """The lexical view of one loaded index: articles, their words, titles and headings."""
 
-    def __init__(self, articles: dict[tuple[str, str], dict], article_ids: Sequence[str],
+    def __init__(self, articles: dict[tuple[str, str], dict], position: Mapping[str, int],
                  bm25: BM25, key_article: np.ndarray):
-        self.articles, self.article_ids = articles, list(article_ids)
+        """`position`: each article id's position in the index's article order (the index's
+        own map, shared rather than rebuilt)."""
+        self.articles, self._position = articles, position
+        self.article_ids = sorted(position, key=position.__getitem__)
         self.bm25, self.key_article = bm25, key_article
-        self._position = {aid: i for i, aid in enumerate(self.article_ids)}
         self._held: dict[tuple[str, str], str] = {}
         self._headings: dict[str, list[tuple[set[str], set[str]]]] = {}
 
