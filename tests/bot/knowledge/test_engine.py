@@ -180,17 +180,25 @@ def test_an_opener_falls_back_to_an_orientation_article_that_exists(kb):
     ("jveux vendre mes bougies parfumees en chine, c koi la 1ere etape ?", "fr", True),
     ("speculoos vers la chine c jouable ? on commence comment", "fr", True),
     ("Par quoi commencer pour vendre nos gaufres en Chine ?", "fr", True),
-    ("Quelle est la première étape de l'enregistrement GACC ?", "fr", True),
     ("Combien coûte une boutique Tmall Global ?", "fr", False),
+    # the first step of a named procedure is a question about that procedure
+    ("Quelle est la première étape de l'enregistrement GACC ?", "fr", False),
+    ("1ere etape pour deposer ma marque en chine ?", "fr", False),
+    ("Quelle est la première étape pour vendre nos pralines en Chine ?", "fr", True),
     ("We're a small cheese maker. Where do we even start with China?", "en", True),
+    ("We make waffles. What is the first step?", "en", True),
+    ("how to get started in China?", "en", True),
+    ("What is the first step to register a trademark in China?", "en", False),
     ("What is the first step to sell our beer in China?", "en", True),
-    ("how to get started on Tmall Global", "en", True),
+    ("how to get started on Tmall Global", "en", False),
     ("how long does GACC registration take?", "en", False),
 ])
 def test_the_shipped_opener_patterns_read_the_ways_smes_ask_where_to_start(
         kb, question, lang, opener):
     """The shipped tuning's "where do I start?" patterns, on phrasings of the gold set's
-    development questions (a matching question orients when the gate is unsure)."""
+    development questions (a matching question orients when the gate is unsure); "first
+    step" and "on commence comment" only end a message, so the first step of a named
+    procedure is not read as one."""
     assert kb.index().signals(question, lang, RetrievalTuning.load(SHIPPED)).opener is opener
 
 
