@@ -14,12 +14,13 @@ import sqlalchemy
 
 from bot import storage
 from scripts.stack import Ports, Stack
+from tests.helpers.ports import free_ports
 from tests.helpers.services import postgres, redis
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services]
-PG_PORT, REDIS_PORT = 15432, 16379
-RASA_PORTS = (15105, 15106)
-ACTIONS_PORT = 15155
+# Ports asked of the OS, so two test runs on one machine never share a server.
+PG_PORT, REDIS_PORT, RASA_A, RASA_B, ACTIONS_PORT = free_ports(5)
+RASA_PORTS = (RASA_A, RASA_B)
 
 
 @pytest.fixture(scope="module")

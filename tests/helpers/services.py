@@ -16,12 +16,29 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
-def _wait_port(port: int, timeout: float = 30.0) -> None:
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _require_free(port: int, what: str) -> None:
+    """Refuse a port something already listens on: waiting for it would then succeed at once
+    and the tests would talk to that other server (another test run's, say)."""
+    if _listening(port):
+        raise RuntimeError(f"port {port} is already in use, so {what} cannot start there; "
+                           "is another test run going on? (choose ports with "
+                           "tests.helpers.ports.free_ports)")
+
+
+def _wait_port(port: int, server: subprocess.Popen, timeout: float = 30.0) -> None:
+    """Wait until `server` listens on `port`; fail as soon as it has exited."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
+        if server.poll() is not None:
+            raise RuntimeError(f"the server for port {port} exited with code "
+                               f"{server.returncode} before listening")
+        if _listening(port):
+            return
         time.sleep(0.2)
     raise RuntimeError(f"nothing listens on port {port} after {timeout}s")
 
@@ -37,6 +54,7 @@ def _postgres_bin(name: str) -> str:
 @contextmanager
 def postgres(folder: Path, port: int, password: str = "awex-test") -> Iterator[str]:
     """A PostgreSQL server with databases `rasa` and `app`; yields the superuser URL base."""
+    _require_free(port, "PostgreSQL")
     data = folder / "pgdata"
     data.mkdir(parents=True)
     run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
@@ -54,7 +72,7 @@ def postgres(folder: Path, port: int, password: str = "awex-test") -> Iterator[s
                                         str(port), "-k", str(folder), "-h", "127.0.0.1"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait_port(port)
+        _wait_port(port, server)
         time.sleep(1.0)
         for db in ("rasa", "app"):
             subprocess.run([_postgres_bin("createdb"), "-h", "127.0.0.1", "-p", str(port),
@@ -68,11 +86,12 @@ def postgres(folder: Path, port: int, password: str = "awex-test") -> Iterator[s
 
 @contextmanager
 def redis(port: int) -> Iterator[str]:
+    _require_free(port, "Redis")
     server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
                                "--save", "", "--appendonly", "no"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait_port(port)
+        _wait_port(port, server)
         yield f"redis://127.0.0.1:{port}"
     finally:
         server.terminate()
