@@ -88,6 +88,7 @@ __all__ = [
     "check_targets",
     "markdown_report",
     "markdown_table",
+    "losses_table",
     "measure_latency",
     "run",
     "write_tuning",
@@ -192,6 +193,22 @@ def markdown_table(results: dict[str, dict[str, Metrics]], latency: bool) -> str
 MIX_NAMES = {"dense": "e5 dense", "lexical": "BM25", "hybrid": "**e5 + BM25**"}
 
 
+def losses_table(report: Report) -> str:
+    """Where the shipped mix loses the right section, per split and language: the share of
+    in-scope questions in each outcome (the row adds up to 1)."""
+    lines = ["| questions | lang | in scope | right section | right article, other section | "
+             "not answered, right article first | not answered, wrong article first | "
+             "answered a wrong article |", "|---|---|---|---|---|---|---|---|"]
+    for name, results in (("frozen test split", report.test),
+                          (f"{FOLDS}-fold cross-validation", report.cross_validated)):
+        for lang in ("fr", "en", "all"):
+            m = results["hybrid"][lang]
+            lines.append(f"| {name} | {lang} | {m.in_scope} | {m.right_section:.2f} | "
+                         f"{m.other_section:.2f} | {m.unanswered_right_first:.2f} | "
+                         f"{m.unanswered_wrong_first:.2f} | {m.wrong:.2f} |")
+    return "\n".join(lines)
+
+
 def markdown_report(report: Report, command: str, model: str) -> str:
     hybrid = report.test["hybrid"]["all"]
     return "\n".join([
@@ -216,6 +233,15 @@ def markdown_report(report: Report, command: str, model: str) -> str:
         "topic answered right. declined → right suggestion: of the answerable questions "
         "declined, those whose two suggested topics include a right one; OOS with "
         "suggestions: out-of-scope questions declined with suggested topics.",
+        "",
+        "## Where the right section is lost (e5 + BM25)",
+        "",
+        losses_table(report),
+        "",
+        "Each in-scope question falls in one column. Not answered counts clarifications. A "
+        "perfect gate (answer exactly when the first article is right) would add at most "
+        "the \"right article first\" column: the rest is lost to the ranking (a wrong "
+        "article first) or to the choice of section.",
         "",
         f"Reproduce with `{command}`.",
     ])

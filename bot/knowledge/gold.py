@@ -138,6 +138,13 @@ class Metrics:
     groups: int = 0
     multi_turn: float | None = None
     multi_turn_items: int = 0
+    # Where the other in-scope questions lost the right section; with right_section and wrong
+    # these add up to 1, so a report says which part to work on: another section of a right
+    # article; not answered (declined or clarified) though a right article came first; not
+    # answered, a wrong article first.
+    other_section: float = 0.0
+    unanswered_right_first: float = 0.0
+    unanswered_wrong_first: float = 0.0
     suggested_right: float | None = None  # declined answerable questions: a right suggestion
     suggested_oos: float = 0.0  # out-of-scope questions declined with suggestions
     latency_ms: dict[str, float] = field(default_factory=dict)
@@ -146,6 +153,10 @@ class Metrics:
 def percentile(values: Sequence[float], q: float) -> float:
     """One definition of a percentile for every report (numpy's linear interpolation)."""
     return float(np.percentile(np.asarray(values, dtype=float), q)) if len(values) else 0.0
+
+
+def _right_first(o: Outcome) -> bool:
+    return bool(o.ranking) and o.ranking[0] in o.question.expect
 
 
 def metrics(outcomes: Sequence[Outcome]) -> Metrics:
@@ -157,7 +168,7 @@ def metrics(outcomes: Sequence[Outcome]) -> Metrics:
     def share(items: Sequence[Outcome], test: Callable[[Outcome], bool]) -> float:
         return sum(map(test, items)) / len(items) if items else 0.0
 
-    m.recall1 = share(inside, lambda o: bool(o.ranking) and o.ranking[0] in o.question.expect)
+    m.recall1 = share(inside, _right_first)
     m.recall3 = share(inside, lambda o: bool(set(o.ranking[:3]) & set(o.question.expect)))
     m.right_article = share(inside, lambda o: o.right_article)
     m.right_section = share(inside, lambda o: o.right_section)
@@ -166,6 +177,10 @@ def metrics(outcomes: Sequence[Outcome]) -> Metrics:
     m.clarified = share(inside, lambda o: o.status == CLARIFY)
     m.wrong = share(inside, lambda o: o.status == ANSWER and not o.right_article)
     m.declined = share(outside, lambda o: o.status == NO_ANSWER)
+    m.other_section = share(inside, lambda o: o.right_article and not o.right_section)
+    m.unanswered_right_first = share(inside, lambda o: o.status != ANSWER and _right_first(o))
+    m.unanswered_wrong_first = share(inside,
+                                     lambda o: o.status != ANSWER and not _right_first(o))
     missed = [o for o in inside if o.status == NO_ANSWER]
     if missed:
         m.suggested_right = share(missed, lambda o: bool(set(o.options) & set(o.question.expect)))
