@@ -18,36 +18,36 @@ from tests.helpers.ports import free_ports
 from tests.helpers.services import postgres, redis
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services]
-# Ports asked of the OS, so two test runs on one machine never share a server.
-PG_PORT, REDIS_PORT, RASA_A, RASA_B, ACTIONS_PORT = free_ports(5)
-RASA_PORTS = (RASA_A, RASA_B)
 
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     logs = tmp_path_factory.mktemp("cluster-logs")
+    # Ports asked of the OS just before the servers start, so two test runs on one machine
+    # never share a server.
+    pg_port, redis_port, rasa_a, rasa_b, actions_port = free_ports(5)
     # PostgreSQL runs as the postgres user, which cannot enter pytest's private tmp folders.
     pg_folder = Path(tempfile.mkdtemp(prefix="awex-pg-"))
-    with postgres(pg_folder, PG_PORT) as pg_url, redis(REDIS_PORT):
+    with postgres(pg_folder, pg_port) as pg_url, redis(redis_port):
         env = {"RASA_ENDPOINTS": "endpoints.scale.yml", "TRACKER_HOST": "127.0.0.1",
-               "TRACKER_PORT": str(PG_PORT), "TRACKER_DB": "rasa", "TRACKER_USER": "awex",
+               "TRACKER_PORT": str(pg_port), "TRACKER_DB": "rasa", "TRACKER_USER": "awex",
                "TRACKER_PASSWORD": "awex-test", "LOCK_STORE_HOST": "127.0.0.1",
-               "LOCK_STORE_PORT": str(REDIS_PORT), "DATABASE_URL": f"{pg_url}/app"}
-        first = Stack(Ports(rasa=RASA_PORTS[0], actions=ACTIONS_PORT, web=0), logs / "a", env)
-        second = Stack(Ports(rasa=RASA_PORTS[1], actions=ACTIONS_PORT, web=0), logs / "b", env)
+               "LOCK_STORE_PORT": str(redis_port), "DATABASE_URL": f"{pg_url}/app"}
+        first = Stack(Ports(rasa=rasa_a, actions=actions_port, web=0), logs / "a", env)
+        second = Stack(Ports(rasa=rasa_b, actions=actions_port, web=0), logs / "b", env)
         try:
             first.start(["actions", "rasa"])
             second.start(["rasa"])
             first.wait_ready(names=["actions", "rasa"])
             second.wait_ready(names=["rasa"])
-            yield {"pg": pg_url, "env": env}
+            yield {"pg": pg_url, "env": env, "rasa": (rasa_a, rasa_b)}
         finally:
             second.stop()
             first.stop()
 
 
-def say(instance: int, sender: str, text: str, lang: str = "fr"):
-    reply = requests.post(f"http://127.0.0.1:{RASA_PORTS[instance]}/webhooks/rest/webhook",
+def say(cluster: dict, instance: int, sender: str, text: str, lang: str = "fr"):
+    reply = requests.post(f"http://127.0.0.1:{cluster['rasa'][instance]}/webhooks/rest/webhook",
                           json={"sender": sender, "message": text, "metadata": {"lang": lang}},
                           timeout=120)
     assert reply.status_code == 200, reply.text
@@ -74,7 +74,7 @@ def test_form_conversation_alternates_between_instances(cluster):
              ("Combien coûte l'ouverture d'une boutique sur Tmall Global ?", "stock"),
              ("/affirm", "partenaire logistique")]
     for number, (text, expected) in enumerate(steps):
-        replies = say(number % 2, sender, text)
+        replies = say(cluster, number % 2, sender, text)
         assert expected in replies[-1], (number, text, replies)
 
 
@@ -85,7 +85,7 @@ def test_concurrent_messages_are_serialised_without_loss_or_duplicates(cluster):
 
     def send(n: int) -> None:
         try:
-            say(n % 2, sender, texts[n])
+            say(cluster, n % 2, sender, texts[n])
         except Exception as exc:  # collected and asserted below
             errors.append(exc)
 
@@ -109,7 +109,7 @@ def test_lead_goes_to_the_postgresql_app_database(cluster):
     sender = "scale-lead-1"
     for number, text in enumerate(["talk to an advisor", "John Smith", "Smith Brewery",
                                    "john@example.com", "/deny", "/affirm"]):
-        replies = say(number % 2, sender, text, lang="en")
+        replies = say(cluster, number % 2, sender, text, lang="en")
     assert "john@example.com" in replies[-1]
     leads = [lead for lead in storage.recent(cluster["env"]["DATABASE_URL"], storage.Lead)
              if lead.conversation_id == sender]
