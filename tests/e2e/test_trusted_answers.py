@@ -143,10 +143,10 @@ def test_content_free_messages_get_no_knowledge_answer(stack, message):
 
 
 def test_a_declined_question_offers_likely_topics_that_answer_when_chosen(stack):
-    """"enregistrement gacc ca prend cmb de tps ?" is below the answer gate: no answer, but
+    """"la GACC c'est quoi comme organisme ?" is below the answer gate: no answer, but
     the two likeliest topics as buttons (beside the advisor's); choosing one answers with it."""
     chat = Chat(stack.web_url, "e2e-suggestions", "fr")
-    messages = chat.say("enregistrement gacc ca prend cmb de tps ?")
+    messages = chat.say("la GACC c'est quoi comme organisme ?")
     payload = knowledge(messages)
     assert payload and payload["type"] == "kb_no_answer", messages
     assert "food-gacc-registration" in payload["suggestions"]
