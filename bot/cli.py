@@ -126,7 +126,7 @@ def search(question: str, lang: str | None, mode: str, previous: str | None,
                f"language {lang}"
                f"{', read with the previous topic' if result.read_as_follow_up else ''})")
     for rank, c in enumerate(result.candidates, 1):
-        click.echo(f"{rank}. {c.article_id:28s} fused {c.score:.3f}  dense {c.dense:.3f}  "
+        click.echo(f"{rank}. {c.article_id:28s} score {c.score:.3f}  dense {c.dense:.3f}  "
                    f"lexical {c.lexical:.3f}  found by {', '.join(c.found_by) or '-'}")
     if result.options:
         click.echo("clarify between: " + ", ".join(aid for aid, _ in result.options))

@@ -14,7 +14,8 @@ import numpy as np
 
 from bot.knowledge.engine import ANSWER, CLARIFY, MODES, KnowledgeIndex
 from bot.knowledge.gold import FOLDS, TARGETS, Outcome, Prepared, decide, outcome
-from bot.knowledge.tuning import GateModel, RetrievalTuning
+from bot.knowledge.scoring import RERANK_FEATURES
+from bot.knowledge.tuning import GateModel, RerankModel, RetrievalTuning
 from bot.settings import LANGUAGES
 
 # Shares of the companion encoder in the dense score that calibration tries (per language).
@@ -23,6 +24,11 @@ COMPANION_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0)
 SECTION_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 GATE_FEATURES = ("top", "margin", "dense", "dense_margin", "lexical", "agree", "terms", "known",
                  "coverage", "en", "elsewhere")
+# The gate of a reranked reading also weighs the reranker's probability for the article
+# answered, and its lead over the next article's.
+RERANK_GATE_FEATURES = (*GATE_FEATURES, "rerank", "rerank_margin")
+# How many of the best-fused articles the reranker reorders.
+RERANK_DEPTH = 10
 # The gate's threshold keeps this share of out-of-scope questions declined on the calibration
 # questions: a little above the 95% target, so held-out questions still meet it.
 DECLINE_CALIBRATION = 0.965
@@ -53,45 +59,78 @@ def _rank_objective(index: KnowledgeIndex, items: Sequence[Prepared], tuning: Re
     return total / max(n, 1)
 
 
-def _fit_gate(index: KnowledgeIndex, items: Sequence[Prepared], tuning: RetrievalTuning,
-              mode: str) -> GateModel:
-    """Logistic regression: is the top article of this reading a right answer?"""
+def _fit_rerank(index: KnowledgeIndex, items: Sequence[Prepared],
+                tuning: RetrievalTuning) -> RerankModel | None:
+    """Logistic regression over the best-fused articles of each in-scope single question:
+    does this article answer it? (Not the follow-ups: they keep the fused order.) None when
+    the questions do not show both kinds."""
     from sklearn.linear_model import LogisticRegression
 
-    rows, labels, scopes = [], [], []
+    rows, labels = [], []
     for item in items:
-        for signals in (item.alone, item.with_topic):
+        q = item.question
+        if not q.in_scope or q.previous or not item.alone.terms:
+            continue
+        scored = index.score(item.alone, q.lang, tuning, "hybrid")
+        head = scored.order[:RERANK_DEPTH]
+        rows.append(index.rerank_rows(item.alone, q.lang, head, scored.fused, scored.lexical))
+        labels += [index.article_ids[int(a)] in q.expect for a in head]
+    if not rows or len(set(labels)) < 2:
+        return None
+    x, y = np.vstack(rows), np.array(labels, dtype=int)
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    model = LogisticRegression(C=1.0, max_iter=2000).fit((x - mean) / scale, y)
+    # the gate of the reranked reading is fitted next; until then the plain gate stands in
+    return RerankModel(RERANK_FEATURES, mean, scale, model.coef_[0],
+                       float(model.intercept_[0]), RERANK_DEPTH, tuning.gate["hybrid"])
+
+
+def _fit_gate(index: KnowledgeIndex, items: Sequence[Prepared], tuning: RetrievalTuning,
+              mode: str, reranked: bool = False) -> GateModel:
+    """Logistic regression: is the top article of this reading a right answer? The plain gate
+    learns from every reading in the fused order (alone, and with the previous topic); the
+    reranked one from the messages read alone and reranked."""
+    from sklearn.linear_model import LogisticRegression
+
+    names = RERANK_GATE_FEATURES if reranked else GATE_FEATURES
+    rows, labels = [], []
+    for item in items:
+        readings = (item.alone,) if reranked else (item.alone, item.with_topic)
+        for signals in readings:
             if signals is None or not signals.terms:
                 continue
-            scored = index.score(signals, item.question.lang, tuning, mode)
+            scored = index.score(signals, item.question.lang, tuning, mode, rerank=reranked)
             top = index.article_ids[int(scored.order[0])]
-            rows.append([scored.features[f] for f in GATE_FEATURES])
+            rows.append([scored.features[f] for f in names])
             labels.append(int(top in item.question.expect))
-            scopes.append(item.question.in_scope)
     x = np.array(rows, dtype=float)
     y = np.array(labels)
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale < 1e-9] = 1.0
     if len(set(y)) < 2:  # a degenerate calibration set: answer on the top score alone
-        coef = np.zeros(len(GATE_FEATURES))
+        coef = np.zeros(len(names))
         coef[0] = 1.0
-        return GateModel(GATE_FEATURES, mean, scale, coef, 0.0, 0.5)
+        return GateModel(names, mean, scale, coef, 0.0, 0.5)
     model = LogisticRegression(C=1.0, max_iter=1000).fit((x - mean) / scale, y)
-    gate = GateModel(GATE_FEATURES, mean, scale, model.coef_[0], float(model.intercept_[0]), 0.5)
-    return _gate_threshold(index, items, tuning, mode, gate)
+    gate = GateModel(names, mean, scale, model.coef_[0], float(model.intercept_[0]), 0.5)
+    return _gate_threshold(index, items, tuning, mode, gate, reranked)
 
 
 def _gate_threshold(index: KnowledgeIndex, items: Sequence[Prepared], tuning: RetrievalTuning,
-                    mode: str, gate: GateModel) -> GateModel:
+                    mode: str, gate: GateModel, reranked: bool = False) -> GateModel:
     """The gate with, per language, the threshold that answers the most right answers (less
     WRONG_COST per wrong one) while declining at least DECLINE_CALIBRATION of that language's
     out-of-scope questions."""
-    trial = dataclasses.replace(tuning, gate={**tuning.gate, mode: gate})
+    if reranked and tuning.rerank is not None:
+        trial = dataclasses.replace(tuning, rerank=dataclasses.replace(tuning.rerank, gate=gate))
+    else:
+        trial = dataclasses.replace(tuning, gate={**tuning.gate, mode: gate})
     rows: dict[str, list[tuple[float, bool, bool]]] = {}
     for item in items:
         if not item.alone.terms:
             continue
-        scored = index.score(item.alone, item.question.lang, trial, mode)
+        scored = index.score(item.alone, item.question.lang, trial, mode, rerank=reranked)
         rows.setdefault(item.question.lang, []).append(
             (scored.probability, index.article_ids[int(scored.order[0])] in item.question.expect,
              item.question.in_scope))
@@ -136,7 +175,7 @@ def _decision_value(index: KnowledgeIndex, items: Sequence[Prepared], tuning: Re
 def calibrate(index: KnowledgeIndex, items: Sequence[Prepared],
               base: RetrievalTuning) -> RetrievalTuning:
     """Fit every calibrated value of `bot/retrieval.yml` on `items` (never on the test split)."""
-    tuning = base
+    tuning = dataclasses.replace(base, rerank=None)  # the fusion is weighed on its own order
     companions = COMPANION_WEIGHTS if index.companion is not None else (0.0,)
     best: tuple[float, float, dict[str, tuple[float, float]]] | None = None
     for saturation in (2.0, 4.0, 8.0, 12.0):
@@ -167,6 +206,11 @@ def calibrate(index: KnowledgeIndex, items: Sequence[Prepared],
         companion_weight={lang: w[1] for lang, w in weights.items()})
     tuning = dataclasses.replace(tuning, gate={mode: _fit_gate(index, items, tuning, mode)
                                                for mode in MODES})
+    rerank = _fit_rerank(index, items, tuning)
+    if rerank is not None:
+        tuning = dataclasses.replace(tuning, rerank=rerank)
+        tuning = dataclasses.replace(tuning, rerank=dataclasses.replace(
+            rerank, gate=_fit_gate(index, items, tuning, "hybrid", reranked=True)))
     turns = [i for i in items if i.question.previous]
     if turns:
         choices = []

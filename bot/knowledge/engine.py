@@ -41,6 +41,7 @@ from bot.knowledge.scoring import (
     gate_probability,
     lexical_score,
     mode_weights,
+    rerank_probabilities,
     section_scores,
     trim_at_sentence,
 )
@@ -79,6 +80,12 @@ class KnowledgeIndex:
         # Where each key points, as arrays rather than one object per key (memory at scale).
         record_article = np.array([self._id_position[a["id"]] for a in articles], np.int64)
         self.key_article = record_article[stored.key_record]
+        self.key_lang = np.array([a["lang"] for a in articles])[stored.key_record] \
+            if articles else np.array([], dtype=str)
+        # Every key of each article (both languages), in article order: the reranker's view.
+        by_article = np.argsort(self.key_article, kind="stable")
+        bounds = np.searchsorted(self.key_article[by_article], np.arange(len(self.article_ids) + 1))
+        self.article_keys = [by_article[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
         # Key positions of each article's sections, to pick the answer without a full scan.
         by_record: dict[int, list[int]] = {}
         for position in np.flatnonzero(self.key_section >= 0).tolist():
@@ -155,18 +162,67 @@ class KnowledgeIndex:
         return best
 
     def score(self, signals: Signals, lang: str, tuning: RetrievalTuning,
-              mode: str = "hybrid") -> Scored:
-        """Fuse the retrievers with `tuning` and ask the gate how likely the top one is right."""
+              mode: str = "hybrid", rerank: bool = True) -> Scored:
+        """Fuse the retrievers with `tuning`, let the reranker (when the tuning has one, for the
+        hybrid mix, unless `rerank` is False) reorder the best, and ask the gate how likely the
+        first article is right."""
         wd, wl = mode_weights(mode, tuning, lang)
         lexical_keys = lexical_score(signals.bm25, signals.coverage, tuning.lexical_saturation)
         dense_keys = dense_mix(signals, tuning, lang)
         fused_keys = wd * dense_keys + wl * lexical_keys
         fused = self.per_article(fused_keys)
         dense, lexical = self.per_article(dense_keys), self.per_article(lexical_keys)
-        features = gate_features(fused, dense, lexical, signals, lang)
-        probability = gate_probability(tuning.gate[mode], features) if signals.terms else 0.0
-        return Scored(signals, fused_keys, fused, dense, lexical, np.argsort(-fused),
-                      probability, features)
+        order = np.argsort(-fused, kind="stable")
+        rank_score, chance, gate = fused, None, tuning.gate[mode]
+        if rerank and tuning.rerank is not None and mode == "hybrid" and signals.terms:
+            gate = tuning.rerank.gate
+            head = order[:tuning.rerank.depth]
+            probabilities = rerank_probabilities(
+                tuning.rerank, self.rerank_rows(signals, lang, head, fused, lexical))
+            chance = np.zeros(len(fused), np.float64)
+            chance[head] = probabilities
+            rank_score = fused.astype(np.float64).copy()
+            rank_score[head] = probabilities
+            order = np.concatenate([head[np.argsort(-probabilities, kind="stable")],
+                                    order[len(head):]])
+        best = int(order[0]) if len(order) else None
+        features = gate_features(fused, dense, lexical, signals, lang, best, chance)
+        probability = gate_probability(gate, features) if signals.terms else 0.0
+        return Scored(signals, fused_keys, fused, dense, lexical, order, probability, features,
+                      rank_score, gate)
+
+    def rerank_rows(self, signals: Signals, lang: str, articles: np.ndarray,
+                    fused: np.ndarray, lexical: np.ndarray) -> np.ndarray:
+        """`RERANK_FEATURES` of each of `articles` (best fused first) for one query. Cosines
+        are exact (the stored vectors against the query's), so a key beyond the dense
+        search's depth counts as it does in calibration."""
+        words = set(signals.words)
+        headings = self.topics.heading_words(lang)
+        top = float(fused[articles[0]]) if len(articles) else 0.0
+        rows = []
+        for rank, article in enumerate(articles.tolist()):
+            keys = self.article_keys[article]
+            if signals.vector is not None:
+                cosines = np.maximum(self.vectors.vectors(keys) @ signals.vector.reshape(-1),
+                                     0.0)
+            else:
+                cosines = signals.dense[keys]
+            own = self.key_lang[keys] == lang
+            ranked = np.sort(cosines)[::-1]
+            title, titles_and_headings = headings[article]
+            rows.append([
+                float(cosines[own].max()) if own.any() else 0.0,
+                float(cosines[~own].max()) if (~own).any() else 0.0,
+                float(ranked[1]) if len(ranked) > 1 else 0.0,
+                float(lexical[article]),
+                float(fused[article]) - top,
+                float(rank),
+                len(words & title) / max(len(words), 1),
+                len(words & titles_and_headings) / max(len(words), 1),
+                float(article in signals.named),
+                float(signals.coverage[keys].max()) if len(keys) else 0.0,
+            ])
+        return np.array(rows, dtype=np.float64).reshape(len(rows), -1)
 
     # -- decision ---------------------------------------------------------------------------
     def decide(self, alone: Signals, lang: str, tuning: RetrievalTuning, mode: str = "hybrid",
@@ -181,12 +237,15 @@ class KnowledgeIndex:
         question the gate would decline gets the first orientation article."""
         scored = own = self.score(alone, lang, tuning, mode)
         follow_up = False
-        if with_topic is not None and 0 < alone.terms <= tuning.follow_up_max_terms and \
-                scored.probability < tuning.follow_up_threshold and not alone.named and \
-                not self._own_topic(scored, lang, tuning, mode, previous_article):
-            expanded = self.score(with_topic(), lang, tuning, mode)
-            if expanded.probability > scored.probability:
-                scored, follow_up = expanded, True
+        if with_topic is not None and 0 < alone.terms <= tuning.follow_up_max_terms:
+            # Both readings weighed alike (by the fused order): the reranker learnt from
+            # complete questions, not from a message with another topic's title added.
+            plain = self.score(alone, lang, tuning, mode, rerank=False)
+            if plain.probability < tuning.follow_up_threshold and not alone.named and \
+                    not self._own_topic(plain, lang, tuning, mode, previous_article):
+                expanded = self.score(with_topic(), lang, tuning, mode, rerank=False)
+                if expanded.probability > plain.probability:
+                    scored, follow_up = expanded, True
         candidates = self._candidates(scored, tuning.top_k, mode)
         confidence = scored.probability
         if alone.named and mode != "dense" and not follow_up:
@@ -196,7 +255,7 @@ class KnowledgeIndex:
                                 self._answer(self.article_ids[best], lang, alone, tuning, mode))
         # (an orientation article removed from the knowledge base is skipped, not fatal)
         guides = [a for a in tuning.orientation_articles if a in self._id_position]
-        declined = not candidates or confidence < tuning.gate[mode].threshold_for(lang)
+        declined = not candidates or confidence < self._threshold(scored, lang, tuning, mode)
         if alone.opener and guides and not follow_up and (declined or (
                 confidence < tuning.opener_sure and candidates[0].article_id not in guides)):
             # "Par où commencer ?" orients, unless the gate is sure of a specific answer.
@@ -208,7 +267,12 @@ class KnowledgeIndex:
             return SearchResult(NO_ANSWER, lang, confidence, candidates, options=suggested,
                                 read_as_follow_up=follow_up)
         top = candidates[0]
-        rivals = [c for c in candidates[1:3] if top.score - c.score < tuning.clarify_margin
+        # Close fused scores, either way round (a reranked first article may score below the
+        # next): the reranker's probabilities are not on the margin's scale.
+        fused = {c.article_id: float(scored.fused[self._id_position[c.article_id]])
+                 for c in candidates[:3]}
+        rivals = [c for c in candidates[1:3]
+                  if abs(fused[top.article_id] - fused[c.article_id]) < tuning.clarify_margin
                   and not self._same_answer(top.article_id, c.article_id, lang, scored, tuning,
                                             mode)]
         if rivals:
@@ -222,6 +286,11 @@ class KnowledgeIndex:
                                          else scored.signals, tuning, mode),
                             read_as_follow_up=follow_up)
 
+    @staticmethod
+    def _threshold(scored: Scored, lang: str, tuning: RetrievalTuning, mode: str) -> float:
+        """The answer threshold of the gate that scored this reading."""
+        return (scored.gate or tuning.gate[mode]).threshold_for(lang)
+
     def _own_topic(self, scored: Scored, lang: str, tuning: RetrievalTuning, mode: str,
                    previous_article: str | None) -> bool:
         """The message has a topic of its own, so it is not a follow-up: it names something
@@ -233,14 +302,15 @@ class KnowledgeIndex:
             return False
         return self.topics.names_its_own_topic(alone.query, previous_article, lang) or (
             int(scored.order[0]) in self.topics.titled_articles(alone.words, lang)
-            and scored.probability >= tuning.gate[mode].threshold_for(lang)
+            and scored.probability >= self._threshold(scored, lang, tuning, mode)
             and any(not self.topics.holds(previous_article, w) for w in alone.words))
 
     def _candidates(self, scored: Scored, top_k: int, mode: str) -> list[Candidate]:
         dense_top = set(np.argsort(-scored.dense)[:top_k].tolist()) if mode != "lexical" else set()
         lexical_top = set(np.argsort(-scored.lexical)[:top_k].tolist()) \
             if mode != "dense" else set()
-        return [Candidate(self.article_ids[i], float(scored.fused[i]), float(scored.dense[i]),
+        ranking = scored.rank_score if scored.rank_score is not None else scored.fused
+        return [Candidate(self.article_ids[i], float(ranking[i]), float(scored.dense[i]),
                           float(scored.lexical[i]),
                           [name for name, top in (("dense", dense_top), ("lexical", lexical_top))
                            if i in top])
@@ -251,8 +321,7 @@ class KnowledgeIndex:
         key = (article_id, lang) if (article_id, lang) in self.section_keys else \
             (article_id, "en" if lang == "fr" else "fr")
         positions = self.section_keys[key]
-        stored = np.stack([self.vectors.vector(int(p)) for p in positions]) \
-            if signals.vector is not None else None
+        stored = self.vectors.vectors(positions) if signals.vector is not None else None
         scores = section_scores(signals, positions, self.key_section[positions].astype(np.int64),
                                 stored, lang, tuning, mode)
         return int(positions[int(np.argmax(scores))])

@@ -157,7 +157,11 @@ def write_tuning(tuning: RetrievalTuning, path: Path) -> None:
               "# companion_model: a second encoder mixed into the cosine with "
               "companion_weight (\"\": none;\n# docs/eval/encoder-fusion.md).\n"
               "# A question matching opener_patterns gets the first orientation article when "
-              "declined,\n# or when the gate is less sure than opener_sure of another one.\n")
+              "declined,\n# or when the gate is less sure than opener_sure of another one.\n"
+              "# rerank: a logistic model over named features of the `depth` best-fused "
+              "articles of a\n# message read alone reorders them; its own gate (which also "
+              "reads the reranker's\n# probabilities) decides on that reading. A message "
+              "read with the previous topic keeps\n# the fused order and the gate above.\n")
     path.write_text(header + yaml.safe_dump(tuning.to_dict(), sort_keys=False,
                                             allow_unicode=True), encoding="utf-8")
 

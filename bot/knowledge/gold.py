@@ -27,8 +27,8 @@ TARGETS = {"right_section": 0.90, "declined": 0.95, "clarified_max": 0.05,
 # met raises its floor to the target. Set again on 2026-12-01, when the section labels were
 # audited and the tuning re-fitted on them (test split en 0.79 -> 0.72, multi-turn 0.83 ->
 # 0.78): stricter labels and a re-fitted gate, not a weaker engine (README).
-FLOORS = {"right_section": {"fr": 0.60, "en": 0.68}, "declined": 0.93, "clarified_max": 0.05,
-          "consistency": 0.20, "multi_turn": 0.70}
+FLOORS = {"right_section": {"fr": 0.63, "en": 0.74}, "declined": 0.93, "clarified_max": 0.05,
+          "consistency": 0.25, "multi_turn": 0.70}
 TEST_SHARE = 32  # percent of gold items (by question or paraphrase group) in the frozen test split
 FOLDS = 5
 

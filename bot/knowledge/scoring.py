@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.knowledge.articles import Source, split_sentences
-from bot.knowledge.tuning import GateModel, RetrievalTuning
+from bot.knowledge.tuning import GateModel, RerankModel, RetrievalTuning
 
 
 class Status(enum.StrEnum):
@@ -32,7 +32,8 @@ MAX_ANSWER_CHARS = 700
 
 @dataclass
 class Candidate:
-    """One article's scores for a query; `found_by` names the retrievers that ranked it."""
+    """One article's scores for a query; `found_by` names the retrievers that ranked it.
+    `score` is what its rank follows: the reranker's probability, or the fused score."""
 
     article_id: str
     score: float
@@ -100,6 +101,10 @@ class Scored:
     order: np.ndarray
     probability: float
     features: dict[str, float]
+    # Per article, the score its rank follows: the reranker's probability for the articles it
+    # reordered, the fused score otherwise (what a clarification's margin compares).
+    rank_score: np.ndarray | None = None
+    gate: GateModel | None = None  # the gate that gave `probability` (its thresholds apply)
 
 
 def choose_article_payload(article_id: str) -> str:
@@ -156,19 +161,46 @@ def mode_weights(mode: str, tuning: RetrievalTuning, lang: str) -> tuple[float, 
         mode, (tuning.dense_weight[lang], tuning.lexical_weight[lang]))
 
 
+# What the reranker reads of each candidate article (`KnowledgeIndex.rerank_rows`): its best
+# exact cosine among its keys in the question's language and in the other language, its
+# second-best key, its lexical score, how far its fused score is behind the best, its rank by
+# fused score, the share of the question's words in its title and in its title and headings,
+# whether the question names it, and the best share of the question a key of it covers.
+RERANK_FEATURES = ("same_language", "other_language", "second_key", "lexical", "behind",
+                   "rank", "title_words", "heading_words", "named", "coverage")
+
+
+def rerank_probabilities(model: RerankModel, rows: np.ndarray) -> np.ndarray:
+    """The reranker's probability that each row's article answers."""
+    z = ((rows - model.mean) / model.scale) @ model.coef + model.intercept
+    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0))), np.float64)
+
+
+def _best_other(values: np.ndarray, best: int) -> float:
+    """The highest value of any article but `best` (0 when there is none)."""
+    if len(values) < 2:
+        return 0.0
+    return float(np.max(np.delete(values, best)))
+
+
 def gate_features(fused: np.ndarray, dense: np.ndarray, lexical: np.ndarray,
-                  signals: Signals, lang: str) -> dict[str, float]:
-    """The evidence the gate weighs, from per-article scores (see the module docstring)."""
-    order = np.argsort(-fused)[:2]
-    top = float(fused[order[0]]) if len(order) else 0.0
-    second = float(fused[order[1]]) if len(order) > 1 else 0.0
+                  signals: Signals, lang: str, best: int | None = None,
+                  chance: np.ndarray | None = None) -> dict[str, float]:
+    """The evidence the gate weighs, from per-article scores (see the module docstring), for
+    the article answered: `best` (by default the best fused). `chance`: the reranker's
+    probability per article (absent: its features are 0)."""
+    if best is None:
+        best = int(np.argmax(fused)) if len(fused) else 0
+    top = float(fused[best]) if len(fused) else 0.0
     dense_sorted = np.sort(dense)[::-1][:2] if len(dense) else np.zeros(2)
-    best = int(order[0]) if len(order) else 0
     agree = float(len(fused) > 0 and int(np.argmax(dense)) == best
                   and int(np.argmax(lexical)) == best)
+    rerank = float(chance[best]) if chance is not None and len(chance) else 0.0
     return {
+        "rerank": rerank,
+        "rerank_margin": rerank - _best_other(chance, best) if chance is not None else 0.0,
         "top": top,
-        "margin": top - second,
+        "margin": top - _best_other(fused, best),
         "dense": float(dense[best]) if len(dense) else 0.0,
         "dense_margin": float(dense_sorted[0] - (dense_sorted[1] if len(dense_sorted) > 1
                                                  else 0.0)),

@@ -65,7 +65,7 @@ class Topics:
         keys, _ = self.bm25.postings(term)
         return bool(np.any(self.key_article[keys] == self._position[article_id]))
 
-    def _heading_words(self, lang: str) -> list[tuple[set[str], set[str]]]:
+    def heading_words(self, lang: str) -> list[tuple[set[str], set[str]]]:
         """Per article (in `article_ids` order): the lemmas of its title, and of its title and
         section headings (lemmatised once per language, on first use)."""
         if lang not in self._headings:
@@ -83,7 +83,7 @@ class Topics:
         """The articles whose title holds every word of the message ("et pour les droits de
         douane ?": the customs duties article)."""
         wanted = set(terms)
-        return tuple(i for i, (title, _) in enumerate(self._heading_words(lang))
+        return tuple(i for i, (title, _) in enumerate(self.heading_words(lang))
                      if wanted and wanted <= title)
 
     def named_articles(self, terms: list[str], lang: str, tuning: RetrievalTuning,
@@ -108,6 +108,6 @@ class Topics:
         if len(holders[rarest]) > 2 * limit or fold(rarest) not in capitals:
             return ()  # common words ("Chine", "président de la Chine"): not a lookup
         wanted = set(terms)
-        headed = tuple(i for i, (_, headings) in enumerate(self._heading_words(lang))
+        headed = tuple(i for i, (_, headings) in enumerate(self.heading_words(lang))
                        if wanted <= headings)
         return headed if len(headed) <= limit else ()

@@ -62,6 +62,44 @@ class GateModel:
 
 
 @dataclass(frozen=True)
+class RerankModel:
+    """The article reranker: a logistic model over named features of each of the `depth`
+    best-fused articles (`bot.knowledge.scoring.RERANK_FEATURES`); its probability that the
+    article answers orders them. Why: the fused score reads each key alone, while whether an
+    article answers shows in several pieces of evidence at once (its best key in the
+    question's language and in the other, its second key, its title's words); weighed
+    together, the right article comes first more often in French (docs/eval/retrieval.md).
+
+    It reorders a message read alone; `gate` (which also reads the reranker's probabilities)
+    decides on that reading. A message read with the previous topic keeps the fused order
+    and the plain gate: the reranker learnt from complete questions."""
+
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    depth: int
+    gate: GateModel
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> RerankModel:
+        return cls(tuple(data["features"]), np.array(data["mean"], float),
+                   np.array(data["scale"], float), np.array(data["coef"], float),
+                   float(data["intercept"]), int(data["depth"]),
+                   GateModel.from_dict(data["gate"]))
+
+    def to_dict(self) -> dict:
+        def rounded(values: np.ndarray) -> list[float]:
+            return [round(float(v), 5) for v in values]
+
+        return {"features": list(self.features), "mean": rounded(self.mean),
+                "scale": rounded(self.scale), "coef": rounded(self.coef),
+                "intercept": round(self.intercept, 5), "depth": self.depth,
+                "gate": self.gate.to_dict()}
+
+
+@dataclass(frozen=True)
 class RetrievalTuning:
     """How retrieval fuses and decides, calibrated in cross-validation on the gold set.
 
@@ -112,6 +150,8 @@ class RetrievalTuning:
     # is searched: SMS shorthand spelt out ("c koi" -> "c'est quoi", "cmb de tps" -> "combien
     # de temps"), which neither the encoder nor the lemmatiser reads.
     shorthand: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    # Reorders the best-fused articles of the hybrid mix (None: the fused order stands).
+    rerank: RerankModel | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping) -> RetrievalTuning:
@@ -140,6 +180,7 @@ class RetrievalTuning:
                 k: float(v) for k, v in (data.get("section_lexical_weight") or {}).items()},
             shorthand={lang: tuple((str(p), str(r)) for p, r in pairs)
                        for lang, pairs in (data.get("shorthand") or {}).items()},
+            rerank=RerankModel.from_dict(data["rerank"]) if data.get("rerank") else None,
         )
 
     @classmethod
@@ -154,6 +195,7 @@ class RetrievalTuning:
             "dense_weight": self.dense_weight, "lexical_weight": self.lexical_weight,
             "lexical_saturation": self.lexical_saturation,
             "section_lexical_weight": self.section_lexical_weight,
+            "rerank": self.rerank.to_dict() if self.rerank is not None else None,
             "gate": {mode: g.to_dict() for mode, g in self.gate.items()},
             "follow_up_threshold": round(self.follow_up_threshold, 4),
             "follow_up_max_terms": self.follow_up_max_terms,

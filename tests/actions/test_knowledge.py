@@ -92,7 +92,7 @@ def test_a_declined_question_with_likely_topics_offers_them_as_buttons(kb, dispa
     response's advisor button), the question still logged for the advisors."""
     gate = kb.tuning.gate["hybrid"]
     monkeypatch.setattr(kb, "_tuning", dataclasses.replace(
-        kb.tuning, suggest_threshold=0.0,
+        kb.tuning, suggest_threshold=0.0, rerank=None,  # the plain gate decides
         gate={**kb.tuning.gate, "hybrid": gate.with_threshold(1.01)}))
     tracker = make_tracker("Combien coûte une boutique Tmall Global ?", sender="hesitant")
     run(ActionAnswerFromKnowledge(), dispatcher, tracker)

@@ -1,6 +1,7 @@
 """Hybrid search on a tiny corpus with the real model: answers, gate, language, hot reload."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from bot.knowledge.engine import ANSWER, NO_ANSWER, KnowledgeBase, Status, trim_at_sentence
@@ -151,8 +152,62 @@ def test_gate_reads_its_parameters_from_the_tuning(kb):
     gate = kb.tuning.gate["hybrid"]
     never = dataclasses.replace(kb.tuning, gate={**kb.tuning.gate,
                                                  "hybrid": gate.with_threshold(1.01)})
+    if never.rerank is not None:  # a question read alone is decided by the reranker's gate
+        never = dataclasses.replace(never, rerank=dataclasses.replace(
+            never.rerank, gate=never.rerank.gate.with_threshold(1.01)))
     assert index.decide(signals, "fr", kb.tuning).status == ANSWER
     assert index.decide(signals, "fr", never).status == NO_ANSWER
+
+
+def _reranker(kb, coef: dict[str, float], threshold: float = 0.0):
+    """A reranker with hand-set weights (features unscaled), its gate the plain one."""
+    import numpy as np
+
+    from bot.knowledge.scoring import RERANK_FEATURES
+    from bot.knowledge.tuning import RerankModel
+
+    n = len(RERANK_FEATURES)
+    return RerankModel(RERANK_FEATURES, np.zeros(n), np.ones(n),
+                       np.array([coef.get(f, 0.0) for f in RERANK_FEATURES]), 0.0, 10,
+                       kb.tuning.gate["hybrid"].with_threshold(threshold))
+
+
+def test_the_reranker_reorders_the_best_fused_articles_of_a_question_read_alone(kb):
+    """A reranker that prefers the lower fused rank reverses the order; its probability is the
+    candidates' score. Without the reranker (or asked not to), the fused order stands."""
+    import dataclasses
+
+    index = kb.index()
+    plain = dataclasses.replace(kb.tuning, rerank=None)
+    signals = index.signals("Combien coûte une boutique Tmall Global ?", "fr", plain)
+    fused = index.score(signals, "fr", plain).order[:2].tolist()
+    reverse = dataclasses.replace(plain, rerank=_reranker(kb, {"rank": 5.0}))
+    scored = index.score(signals, "fr", reverse)
+    assert scored.order[:2].tolist() == fused[::-1]
+    assert scored.rank_score is not None and scored.gate is reverse.rerank.gate
+    assert scored.rank_score[fused[1]] > scored.rank_score[fused[0]]
+    assert 0.0 < scored.features["rerank"] <= 1.0 and scored.features["rerank_margin"] > 0
+    assert index.score(signals, "fr", reverse, rerank=False).order[:2].tolist() == fused
+    assert index.score(signals, "fr", reverse, mode="dense").order[0] == \
+        index.score(signals, "fr", plain, mode="dense").order[0]
+    rows = index.rerank_rows(signals, "fr", np.asarray(fused), scored.fused, scored.lexical)
+    assert rows.shape == (2, len(reverse.rerank.features))
+    assert rows[0, reverse.rerank.features.index("same_language")] > 0.5
+
+
+def test_a_follow_up_is_decided_by_the_plain_gate_in_the_fused_order(kb):
+    """The reranker learnt from complete questions: "et les délais ?" read with the previous
+    topic keeps the fused order and the plain gate, even when the reranker's gate would
+    decline everything; a complete question is decided by the reranker's gate."""
+    import dataclasses
+
+    never = dataclasses.replace(kb.tuning, rerank=_reranker(kb, {"rank": 5.0}, 1.01))
+    index = kb.index()
+    follow_up = index.search("et les délais ?", "fr", never, previous_article="tmall-global")
+    assert follow_up.read_as_follow_up and follow_up.status == ANSWER
+    assert follow_up.answer.article_id == "tmall-global"
+    alone = index.search("Combien coûte une boutique Tmall Global ?", "fr", never)
+    assert alone.status == NO_ANSWER
 
 
 
@@ -343,7 +398,8 @@ def test_a_declined_question_may_suggest_its_two_likeliest_topics(kb):
     index = kb.index()
     signals = index.signals("Combien coûte une boutique Tmall Global ?", "fr", kb.tuning)
     gate = kb.tuning.gate["hybrid"]
-    declined = {"gate": {**kb.tuning.gate, "hybrid": gate.with_threshold(1.01)}}
+    declined = {"gate": {**kb.tuning.gate, "hybrid": gate.with_threshold(1.01)},
+                "rerank": None}  # the plain gate decides
     suggest = dataclasses.replace(kb.tuning, suggest_threshold=0.0, **declined)
     result = index.decide(signals, "fr", suggest)
     assert result.status == NO_ANSWER and result.answer is None
@@ -370,9 +426,9 @@ def test_the_gate_uses_the_threshold_of_the_questions_language(kb):
     signals = index.signals("Combien coûte une boutique Tmall Global ?", "fr", kb.tuning)
     gate = kb.tuning.gate["hybrid"]
 
-    def with_thresholds(fr: float, en: float):
-        return dataclasses.replace(kb.tuning, gate={**kb.tuning.gate, "hybrid": dataclasses.replace(
-            gate, thresholds={"fr": fr, "en": en})})
+    def with_thresholds(fr: float, en: float):  # the plain gate decides (no reranker)
+        return dataclasses.replace(kb.tuning, rerank=None, gate={
+            **kb.tuning.gate, "hybrid": dataclasses.replace(gate, thresholds={"fr": fr, "en": en})})
 
     assert index.decide(signals, "fr", with_thresholds(1.01, 0.0)).status == NO_ANSWER
     assert index.decide(signals, "fr", with_thresholds(0.0, 1.01)).status == ANSWER

@@ -39,3 +39,20 @@ def test_the_shipped_tuning_round_trips_with_every_field():
     absent = {k: v for k, v in shipped.to_dict().items() if k != "opener_sure"}
     assert RetrievalTuning.from_dict(absent).to_dict() == dataclasses.replace(
         shipped, opener_sure=0.0).to_dict()
+
+
+def test_a_reranker_and_its_gate_round_trip():
+    from bot.knowledge.scoring import RERANK_FEATURES
+    from bot.knowledge.tuning import RerankModel, RetrievalTuning
+    from bot.settings import ROOT
+
+    n = len(RERANK_FEATURES)
+    data = {"features": list(RERANK_FEATURES), "mean": [0.0] * n, "scale": [1.0] * n,
+            "coef": [0.5] * n, "intercept": -1.0, "depth": 10,
+            "gate": {**GATE, "threshold": {"fr": 0.5, "en": 0.6}}}
+    model = RerankModel.from_dict(data)
+    assert model.depth == 10 and model.gate.threshold_for("en") == 0.6
+    assert RerankModel.from_dict(model.to_dict()).to_dict() == model.to_dict() == data
+    shipped = RetrievalTuning.load(ROOT / "bot" / "retrieval.yml").to_dict()
+    assert RetrievalTuning.from_dict({**shipped, "rerank": None}).rerank is None
+    assert RetrievalTuning.from_dict({**shipped, "rerank": data}).to_dict()["rerank"] == data

@@ -64,3 +64,15 @@ def test_query_threads_setting():
 
     assert Settings.from_env({}).query_threads == 1
     assert Settings.from_env({"AWEX_QUERY_THREADS": "0"}).query_threads == 0
+
+
+@pytest.mark.parametrize("flat_max", [100, 10])
+def test_stored_vectors_are_read_in_one_go_from_a_flat_or_hnsw_index(flat_max):
+    from bot.knowledge.vectors import VectorIndex
+
+    vectors = np.random.RandomState(0).randn(50, 8).astype(np.float32)
+    index = VectorIndex.build(vectors, flat_max)
+    assert index.kind == (VectorIndex.FLAT if flat_max == 100 else VectorIndex.HNSW)
+    positions = np.array([3, 49, 0, 3])
+    assert np.array_equal(index.vectors(positions), vectors[positions])
+    assert np.array_equal(index.vectors(positions[:1])[0], index.vector(3))
