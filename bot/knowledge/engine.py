@@ -29,6 +29,7 @@ from bot.knowledge.scoring import (
     MAX_ANSWER_CHARS,
     MODES,
     NO_ANSWER,
+    RERANK_FEATURES,
     Answer,
     Candidate,
     Scored,
@@ -222,7 +223,7 @@ class KnowledgeIndex:
                 float(article in signals.named),
                 float(signals.coverage[keys].max()) if len(keys) else 0.0,
             ])
-        return np.array(rows, dtype=np.float64).reshape(len(rows), -1)
+        return np.array(rows, dtype=np.float64).reshape(len(rows), len(RERANK_FEATURES))
 
     # -- decision ---------------------------------------------------------------------------
     def decide(self, alone: Signals, lang: str, tuning: RetrievalTuning, mode: str = "hybrid",

@@ -171,8 +171,14 @@ RERANK_FEATURES = ("same_language", "other_language", "second_key", "lexical", "
 
 
 def rerank_probabilities(model: RerankModel, rows: np.ndarray) -> np.ndarray:
-    """The reranker's probability that each row's article answers."""
-    z = ((rows - model.mean) / model.scale) @ model.coef + model.intercept
+    """The reranker's probability that each row's article answers (`rows`: one column per
+    `RERANK_FEATURES`; the model reads the ones it names, in its own order)."""
+    unknown = [name for name in model.features if name not in RERANK_FEATURES]
+    if unknown:
+        raise ValueError(f"bot/retrieval.yml: unknown reranker feature(s) {unknown}; known: "
+                         f"{', '.join(RERANK_FEATURES)} (run `bot eval --calibrate`)")
+    columns = rows[:, [RERANK_FEATURES.index(name) for name in model.features]]
+    z = ((columns - model.mean) / model.scale) @ model.coef + model.intercept
     return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0))), np.float64)
 
 

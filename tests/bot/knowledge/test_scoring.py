@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from bot.knowledge.scoring import Signals, section_scores
 from bot.knowledge.tuning import RetrievalTuning
@@ -46,3 +47,21 @@ def test_exact_cosines_reach_sections_beyond_the_nearest_keys():
     assert not query.dense[positions].any()
     scores = section_scores(query, positions, sections, stored, "fr", TUNING, "hybrid")
     assert int(np.argmax(scores)) == 0 and scores[0] > 0.8
+
+
+def test_the_reranker_reads_the_features_it_names_and_refuses_unknown_ones():
+    import dataclasses
+
+    from bot.knowledge.scoring import RERANK_FEATURES, rerank_probabilities
+    from bot.knowledge.tuning import GateModel, RerankModel
+
+    gate = GateModel(("top",), np.zeros(1), np.ones(1), np.ones(1), 0.0, 0.5)
+    rows = np.zeros((2, len(RERANK_FEATURES)))
+    rows[1, RERANK_FEATURES.index("named")] = 1.0
+    named = RerankModel(("named",), np.zeros(1), np.ones(1), np.array([3.0]), 0.0, 10, gate)
+    low, high = rerank_probabilities(named, rows)
+    assert low == 0.5 and high > 0.95
+    wrong = dataclasses.replace(named, features=("colour",))
+    with pytest.raises(ValueError, match="unknown reranker feature"):
+        rerank_probabilities(wrong, rows)
+    assert rerank_probabilities(named, rows[:0]).shape == (0,)
