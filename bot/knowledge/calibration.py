@@ -236,7 +236,8 @@ def calibrate(index: KnowledgeIndex, items: Sequence[Prepared],
 def _fit_section_weights(index: KnowledgeIndex, items: Sequence[Prepared],
                          tuning: RetrievalTuning) -> RetrievalTuning:
     """Per language, the section weight that shows a labelled section most often among the
-    questions answered with a right article (ties: the smaller lexical share)."""
+    questions answered with a right article (ties: the smaller lexical share); then the one
+    weight of follow-up answers (ties: none, then the smaller)."""
     weights = dict(tuning.section_lexical_weight)
     for lang in LANGUAGES:
         labelled = [i for i in items if i.question.lang == lang and i.question.sections]
@@ -248,7 +249,17 @@ def _fit_section_weights(index: KnowledgeIndex, items: Sequence[Prepared],
             scores.append((right, -weight, weight))
         if labelled:
             weights[lang] = max(scores)[2]
-    return dataclasses.replace(tuning, section_lexical_weight=weights)
+    tuning = dataclasses.replace(tuning, section_lexical_weight=weights,
+                                 follow_up_section_lexical_weight=None)
+    # Messages read with the previous topic: one weight for both languages (few of them).
+    turns = [i for i in items if i.question.previous and i.question.sections]
+    choices = []
+    for shared in (None, *SECTION_WEIGHTS):
+        trial = dataclasses.replace(tuning, follow_up_section_lexical_weight=shared)
+        right = sum(outcome(i.question, decide(index, i, trial, "hybrid")).right_section
+                    for i in turns)
+        choices.append((right, shared is None, -(shared or 0.0), shared))
+    return dataclasses.replace(tuning, follow_up_section_lexical_weight=max(choices)[3])
 
 
 def folds(items: Sequence[Prepared], k: int = FOLDS) -> list[list[int]]:

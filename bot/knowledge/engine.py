@@ -283,8 +283,9 @@ class KnowledgeIndex:
         # A follow-up picks its section by its own words ("et la caution ?" -> the fees), not
         # by the previous topic's title that was added to find the article.
         return SearchResult(ANSWER, lang, confidence, candidates,
-                            self._answer(top.article_id, lang, own.signals if follow_up
-                                         else scored.signals, tuning, mode),
+                            self._answer(top.article_id, lang, own.signals, tuning.
+                                         for_follow_up_section(), mode) if follow_up else
+                            self._answer(top.article_id, lang, scored.signals, tuning, mode),
                             read_as_follow_up=follow_up)
 
     @staticmethod

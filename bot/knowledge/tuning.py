@@ -152,6 +152,18 @@ class RetrievalTuning:
     shorthand: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     # Reorders the best-fused articles of the hybrid mix (None: the fused order stands).
     rerank: RerankModel | None = None
+    # The section weight of a message read with the previous topic, in both languages: its
+    # section is chosen by its own few words ("et les commissions ?"), which the lexical side
+    # reads better than a vector of two words does. None: the language's section weight.
+    follow_up_section_lexical_weight: float | None = None
+
+    def for_follow_up_section(self) -> RetrievalTuning:
+        """The tuning that picks the section of a follow-up's answer."""
+        weight = self.follow_up_section_lexical_weight
+        if weight is None:
+            return self
+        return dataclasses.replace(self, section_lexical_weight={
+            lang: weight for lang in {*self.section_lexical_weight, "fr", "en"}})
 
     @classmethod
     def from_dict(cls, data: Mapping) -> RetrievalTuning:
@@ -181,6 +193,9 @@ class RetrievalTuning:
             shorthand={lang: tuple((str(p), str(r)) for p, r in pairs)
                        for lang, pairs in (data.get("shorthand") or {}).items()},
             rerank=RerankModel.from_dict(data["rerank"]) if data.get("rerank") else None,
+            follow_up_section_lexical_weight=None
+            if data.get("follow_up_section_lexical_weight") is None
+            else float(data["follow_up_section_lexical_weight"]),
         )
 
     @classmethod
@@ -195,6 +210,7 @@ class RetrievalTuning:
             "dense_weight": self.dense_weight, "lexical_weight": self.lexical_weight,
             "lexical_saturation": self.lexical_saturation,
             "section_lexical_weight": self.section_lexical_weight,
+            "follow_up_section_lexical_weight": self.follow_up_section_lexical_weight,
             "rerank": self.rerank.to_dict() if self.rerank is not None else None,
             "gate": {mode: g.to_dict() for mode, g in self.gate.items()},
             "follow_up_threshold": round(self.follow_up_threshold, 4),

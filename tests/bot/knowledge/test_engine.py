@@ -476,3 +476,25 @@ def test_a_capitalised_name_in_a_few_articles_gets_the_section_it_heads(shipped)
     assert result.status == ANSWER and not result.read_as_follow_up
     assert result.answer.heading == "L'exemple d'Atlas Company en 2019"
     assert not index.signals("tu peux traduire « bonjour » en chinois ?", "fr", tuning).named
+
+
+def test_a_follow_up_picks_its_section_with_the_follow_up_weight(kb, monkeypatch):
+    """A message read with the previous topic has its section chosen with
+    `follow_up_section_lexical_weight`; a question read alone with the language's weight."""
+    import dataclasses
+
+    index = kb.index()
+    tuning = dataclasses.replace(kb.tuning, follow_up_section_lexical_weight=0.7,
+                                 section_lexical_weight={"fr": 0.0, "en": 0.0})
+    seen = []
+    original = index._answer
+
+    def spy(article_id, lang, signals, used, mode):
+        seen.append(used.section_lexical_weight["fr"])
+        return original(article_id, lang, signals, used, mode)
+
+    monkeypatch.setattr(index, "_answer", spy)
+    follow_up = index.search("et les délais ?", "fr", tuning, previous_article="tmall-global")
+    assert follow_up.read_as_follow_up and seen == [0.7]
+    index.search("Combien coûte une boutique Tmall Global ?", "fr", tuning)
+    assert seen == [0.7, 0.0]

@@ -56,3 +56,18 @@ def test_a_reranker_and_its_gate_round_trip():
     shipped = RetrievalTuning.load(ROOT / "bot" / "retrieval.yml").to_dict()
     assert RetrievalTuning.from_dict({**shipped, "rerank": None}).rerank is None
     assert RetrievalTuning.from_dict({**shipped, "rerank": data}).to_dict()["rerank"] == data
+
+
+def test_a_follow_up_section_weight_applies_to_both_languages_or_to_none():
+    import dataclasses
+
+    from bot.knowledge.tuning import RetrievalTuning
+    from bot.settings import ROOT
+
+    shipped = RetrievalTuning.load(ROOT / "bot" / "retrieval.yml")
+    none = dataclasses.replace(shipped, follow_up_section_lexical_weight=None)
+    assert none.for_follow_up_section() is none
+    half = dataclasses.replace(shipped, follow_up_section_lexical_weight=0.5)
+    assert half.for_follow_up_section().section_lexical_weight == {"fr": 0.5, "en": 0.5}
+    assert RetrievalTuning.from_dict(half.to_dict()).follow_up_section_lexical_weight == 0.5
+    assert RetrievalTuning.from_dict(none.to_dict()).follow_up_section_lexical_weight is None
