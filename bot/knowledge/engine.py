@@ -241,7 +241,8 @@ class KnowledgeIndex:
         if with_topic is not None and 0 < alone.terms <= tuning.follow_up_max_terms:
             # Both readings weighed alike (by the fused order): the reranker learnt from
             # complete questions, not from a message with another topic's title added.
-            plain = self.score(alone, lang, tuning, mode, rerank=False)
+            plain = scored if tuning.rerank is None or mode != "hybrid" else \
+                self.score(alone, lang, tuning, mode, rerank=False)
             if plain.probability < tuning.follow_up_threshold and not alone.named and \
                     not self._own_topic(plain, lang, tuning, mode, previous_article):
                 expanded = self.score(with_topic(), lang, tuning, mode, rerank=False)

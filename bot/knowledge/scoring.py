@@ -102,7 +102,7 @@ class Scored:
     probability: float
     features: dict[str, float]
     # Per article, the score its rank follows: the reranker's probability for the articles it
-    # reordered, the fused score otherwise (what a clarification's margin compares).
+    # reordered, the fused score otherwise (what `Candidate.score` shows).
     rank_score: np.ndarray | None = None
     gate: GateModel | None = None  # the gate that gave `probability` (its thresholds apply)
 
