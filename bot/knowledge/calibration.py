@@ -78,12 +78,19 @@ def _fit_rerank(index: KnowledgeIndex, items: Sequence[Prepared],
     if not rows or len(set(labels)) < 2:
         return None
     x, y = np.vstack(rows), np.array(labels, dtype=int)
-    mean, scale = x.mean(axis=0), x.std(axis=0)
-    scale[scale < 1e-9] = 1.0
+    mean, scale = _standardisation(x)
     model = LogisticRegression(C=1.0, max_iter=2000).fit((x - mean) / scale, y)
     # the gate of the reranked reading is fitted next; until then the plain gate stands in
     return RerankModel(RERANK_FEATURES, mean, scale, model.coef_[0],
                        float(model.intercept_[0]), RERANK_DEPTH, tuning.gate["hybrid"])
+
+
+def _standardisation(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per feature, the mean and spread a model's inputs are scaled by (a constant feature
+    keeps a spread of 1)."""
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    return mean, scale
 
 
 def _fit_gate(index: KnowledgeIndex, items: Sequence[Prepared], tuning: RetrievalTuning,
@@ -106,8 +113,7 @@ def _fit_gate(index: KnowledgeIndex, items: Sequence[Prepared], tuning: Retrieva
             labels.append(int(top in item.question.expect))
     x = np.array(rows, dtype=float)
     y = np.array(labels)
-    mean, scale = x.mean(axis=0), x.std(axis=0)
-    scale[scale < 1e-9] = 1.0
+    mean, scale = _standardisation(x)
     if len(set(y)) < 2:  # a degenerate calibration set: answer on the top score alone
         coef = np.zeros(len(names))
         coef[0] = 1.0

@@ -15,6 +15,11 @@ import numpy as np
 import yaml
 
 
+def _rounded(values: np.ndarray) -> list[float]:
+    """A fitted model's parameters as written to bot/retrieval.yml."""
+    return [round(float(v), 5) for v in values]
+
+
 @dataclass(frozen=True)
 class GateModel:
     """The answer gate: a logistic model over named features of a query's scores.
@@ -51,11 +56,8 @@ class GateModel:
                    float(data["intercept"]), default, per_language)
 
     def to_dict(self) -> dict:
-        def rounded(values: np.ndarray) -> list[float]:
-            return [round(float(v), 5) for v in values]
-
-        return {"features": list(self.features), "mean": rounded(self.mean),
-                "scale": rounded(self.scale), "coef": rounded(self.coef),
+        return {"features": list(self.features), "mean": _rounded(self.mean),
+                "scale": _rounded(self.scale), "coef": _rounded(self.coef),
                 "intercept": round(self.intercept, 5),
                 "threshold": {k: round(v, 4) for k, v in self.thresholds.items()}
                 if self.thresholds else round(self.threshold, 4)}
@@ -90,11 +92,8 @@ class RerankModel:
                    GateModel.from_dict(data["gate"]))
 
     def to_dict(self) -> dict:
-        def rounded(values: np.ndarray) -> list[float]:
-            return [round(float(v), 5) for v in values]
-
-        return {"features": list(self.features), "mean": rounded(self.mean),
-                "scale": rounded(self.scale), "coef": rounded(self.coef),
+        return {"features": list(self.features), "mean": _rounded(self.mean),
+                "scale": _rounded(self.scale), "coef": _rounded(self.coef),
                 "intercept": round(self.intercept, 5), "depth": self.depth,
                 "gate": self.gate.to_dict()}
 
