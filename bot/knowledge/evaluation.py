@@ -232,11 +232,12 @@ def markdown_report(report: Report, command: str, model: str) -> str:
         "right section: answered with a right article and a section labelled as answering "
         f"({hybrid.section_labelled} of {hybrid.in_scope} in-scope test questions carry section "
         "labels; the others count the article). answered counts clarifications; wrong: "
-        "answered with an article that does not answer. consistency: paraphrase groups all "
-        "answered by one article. multi-turn: follow-ups and new questions after another "
-        "topic answered right. declined → right suggestion: of the answerable questions "
-        "declined, those whose two suggested topics include a right one; OOS with "
-        "suggestions: out-of-scope questions declined with suggested topics.",
+        "answered with an article that does not answer. consistency: groups of three "
+        "paraphrases in one language all answered by one article. multi-turn: follow-ups "
+        "and new questions after another topic answered right. declined → right "
+        "suggestion: of the answerable questions declined, those whose two suggested "
+        "topics include a right one; OOS with suggestions: out-of-scope questions declined "
+        "with suggested topics.",
         "",
         "## Where the right section is lost (e5 + BM25)",
         "",

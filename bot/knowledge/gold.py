@@ -187,10 +187,12 @@ def metrics(outcomes: Sequence[Outcome]) -> Metrics:
     if missed:
         m.suggested_right = share(missed, lambda o: bool(set(o.options) & set(o.question.expect)))
     m.suggested_oos = share(outside, lambda o: o.status == NO_ANSWER and bool(o.options))
-    groups: dict[str, list[Outcome]] = defaultdict(list)
+    # A group's paraphrases in one language form one group of three: consistency asks whether
+    # one wording or another changes the answer, not whether the two languages' articles agree.
+    groups: dict[tuple[str, str], list[Outcome]] = defaultdict(list)
     for o in inside:
         if o.question.group:
-            groups[o.question.group].append(o)
+            groups[(o.question.group, o.question.lang)].append(o)
     full = [g for g in groups.values() if len(g) >= 2]
     m.groups = len(full)
     if full:

@@ -33,3 +33,27 @@ def test_each_in_scope_question_falls_in_one_place():
     assert m.wrong == pytest.approx(1 / 6)
     assert m.right_section + m.other_section + m.unanswered_right_first + \
         m.unanswered_wrong_first + m.wrong == pytest.approx(1.0)
+
+
+def _paraphrase(text: str, lang: str, answered: str | None) -> Outcome:
+    question = GoldQuestion(text, lang, ("tmall-global", "platform-costs"), group="g01")
+    return Outcome(question, "answer" if answered else "no_answer", ["tmall-global"], answered)
+
+
+def test_consistency_counts_each_language_of_a_group_as_its_own_group():
+    outcomes = [
+        _paraphrase("combien coûte Tmall ?", "fr", "tmall-global"),
+        _paraphrase("tmall c cher ?", "fr", "tmall-global"),
+        _paraphrase("Quel budget pour Tmall Global ?", "fr", "tmall-global"),
+        _paraphrase("how much is Tmall?", "en", "platform-costs"),
+        _paraphrase("tmall fees", "en", "tmall-global"),
+        _paraphrase("What does a Tmall Global store cost?", "en", "tmall-global"),
+    ]
+    m = metrics(outcomes)
+    # French: one article for all three; English: two articles. The languages answering with
+    # different articles is not an inconsistency of wording.
+    assert (m.groups, m.consistency) == (2, 0.5)
+    assert metrics(outcomes[:3]).consistency == 1.0
+    assert metrics(outcomes[3:]).consistency == 0.0
+    declined = [*outcomes[:2], _paraphrase("Quel budget pour Tmall Global ?", "fr", None)]
+    assert metrics(declined).consistency == 0.0  # a declined paraphrase breaks the group
