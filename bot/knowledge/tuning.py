@@ -132,9 +132,9 @@ class RetrievalTuning:
     # its words, and never read as a follow-up. 0: off.
     name_max_articles: int = 0
     # A declined question whose gate probability reaches this offers its two best articles as
-    # suggestions (buttons), not an answer. Chosen on the dev questions: about 7 in 10 declined
-    # answerable questions then get a right suggestion, 1 in 4 out-of-scope ones a suggestion.
-    # Above 1: never.
+    # suggestions (buttons), not an answer. Calibrated: the lowest that offers them on at most
+    # a quarter of the out-of-scope questions (calibration.SUGGEST_OFF_TOPIC_MAX). Above 1:
+    # never.
     suggest_threshold: float = 1.01
     companion_weight: dict[str, float] = field(default_factory=dict)
     # Regular expressions (any language, case-insensitive): a question that matches one of
