@@ -18,7 +18,7 @@ import numpy as np
 
 from bot.knowledge import store
 from bot.knowledge.articles import Article, Corpus, load_corpus
-from bot.knowledge.lexical import LemmaCache
+from bot.knowledge.lexical import LemmaCache, lemma_fingerprint
 from bot.knowledge.store import FORMAT_VERSION, IndexError_, current_path, read_meta
 from bot.knowledge.vectors import Embedder, EmbeddingCache, VectorIndex
 from bot.settings import Settings
@@ -62,7 +62,11 @@ def key_records(articles: list[Article]) -> list[dict]:
 
 def corpus_fingerprint(knowledge_files: list[Path], model_name: str,
                        companion_model: str = "") -> str:
-    digest = hashlib.sha256(f"v{FORMAT_VERSION}\0{model_name}\0{companion_model}".encode())
+    """What a build depends on: the format, the encoders, how words are lemmatised (a new
+    spaCy model or LEMMA_VERSION: the BM25 postings must read words as queries do) and the
+    knowledge files."""
+    digest = hashlib.sha256(f"v{FORMAT_VERSION}\0{model_name}\0{companion_model}\0"
+                            f"{lemma_fingerprint()}".encode())
     for path in knowledge_files:
         digest.update(path.as_posix().encode())
         digest.update(path.read_bytes())

@@ -102,3 +102,14 @@ def test_a_rebuild_lemmatises_only_the_keys_that_changed(knowledge_env: Settings
     third = build_index(knowledge_env, force=True)
     assert BM25.load(third.path).vocabulary_size == cached.vocabulary_size
     assert lexical.lemma_fingerprint().startswith(f"v{lexical.LEMMA_VERSION};spacy=")
+
+
+def test_a_new_lemmatiser_rebuilds_the_index(knowledge_env: Settings, monkeypatch):
+    """The BM25 postings must read words as queries do: a new spaCy model or LEMMA_VERSION
+    changes the build's fingerprint, so `bot build` does not keep the old postings."""
+    from bot.knowledge import index
+
+    assert build_index(knowledge_env).status == "built"
+    assert build_index(knowledge_env).status == "unchanged"
+    monkeypatch.setattr(index, "lemma_fingerprint", lambda: "v99;spacy=9.9")
+    assert build_index(knowledge_env).status == "built"
