@@ -312,8 +312,8 @@ def cross_validate(index: KnowledgeIndex, dev: Sequence[Prepared],
 def _fit_suggest_threshold(index: KnowledgeIndex, items: Sequence[Prepared],
                            tuning: RetrievalTuning) -> float:
     """The lowest answer probability at which a declined question is offered suggestions
-    while at most SUGGEST_OFF_TOPIC_MAX of the declined out-of-scope questions are (above 1:
-    never, when even the most probable would break that)."""
+    while at most SUGGEST_OFF_TOPIC_MAX of the declined out-of-scope questions are (0 when
+    that share allows them all)."""
     offered = dataclasses.replace(tuning, suggest_threshold=0.0)
     off_topic = []
     for item in items:
