@@ -286,6 +286,28 @@ def _fit_section_weights(index: KnowledgeIndex, items: Sequence[Prepared],
     return dataclasses.replace(tuning, follow_up_section_lexical_weight=max(choices)[3])
 
 
+def _fit_suggest_threshold(index: KnowledgeIndex, items: Sequence[Prepared],
+                           tuning: RetrievalTuning) -> float:
+    """The lowest answer probability at which a declined question is offered suggestions
+    while at most SUGGEST_OFF_TOPIC_MAX of the declined out-of-scope questions are (0 when
+    that share allows them all)."""
+    offered = dataclasses.replace(tuning, suggest_threshold=0.0)
+    off_topic = []
+    for item in items:
+        if not item.question.in_scope:
+            result = decide(index, item, offered, "hybrid")
+            if result.status == NO_ANSWER and result.options:
+                off_topic.append(result.confidence)
+    if not off_topic:
+        return 0.0
+    ranked = np.sort(np.array(off_topic))[::-1]
+    allowed = int(np.floor(SUGGEST_OFF_TOPIC_MAX * len(ranked)))
+    if allowed >= len(ranked):
+        return 0.0
+    # just above the most probable out-of-scope question that must not get suggestions
+    return round(float(ranked[allowed]) + 1e-4, 4)
+
+
 def folds(items: Sequence[Prepared], k: int = FOLDS) -> list[list[int]]:
     """k folds of positions; paraphrase groups and a question's variants stay together."""
     out: list[list[int]] = [[] for _ in range(k)]
@@ -308,24 +330,3 @@ def cross_validate(index: KnowledgeIndex, dev: Sequence[Prepared],
                                               decide(index, dev[position], tuning, mode)))
     return outcomes
 
-
-def _fit_suggest_threshold(index: KnowledgeIndex, items: Sequence[Prepared],
-                           tuning: RetrievalTuning) -> float:
-    """The lowest answer probability at which a declined question is offered suggestions
-    while at most SUGGEST_OFF_TOPIC_MAX of the declined out-of-scope questions are (0 when
-    that share allows them all)."""
-    offered = dataclasses.replace(tuning, suggest_threshold=0.0)
-    off_topic = []
-    for item in items:
-        if not item.question.in_scope:
-            result = decide(index, item, offered, "hybrid")
-            if result.status == NO_ANSWER and result.options:
-                off_topic.append(result.confidence)
-    if not off_topic:
-        return 0.0
-    ranked = np.sort(np.array(off_topic))[::-1]
-    allowed = int(np.floor(SUGGEST_OFF_TOPIC_MAX * len(ranked)))
-    if allowed >= len(ranked):
-        return 0.0
-    # just above the most probable out-of-scope question that must not get suggestions
-    return round(float(ranked[allowed]) + 1e-4, 4)
