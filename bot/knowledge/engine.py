@@ -117,7 +117,9 @@ class KnowledgeIndex:
         `all_encoders` (calibration weighs every mix)."""
         timings = {} if timings is None else timings
         query = spell_out(query, tuning.shorthand.get(lang, ()))
-        terms = self.content_terms(query, lang, tuning)
+        # Lemmatised with the names written as the articles write them ("l'awex rembourse"
+        # alone reads "awe rembours"); the encoders see what the user wrote.
+        terms = self.content_terms(self.topics.truecase(query, lang), lang, tuning)
         opener = any(re.search(p, query, re.IGNORECASE)
                      for p in tuning.opener_patterns.get(lang, ()))
         elsewhere = any(re.search(p, query, re.IGNORECASE) for p in tuning.elsewhere_patterns) \

@@ -3,18 +3,27 @@
 Why a module of its own: a short message ("et la caution ?") is read with the previous topic
 only when it carries none of its own, and deciding that takes the knowledge's words, not its
 vectors: the rare words and names it holds (`named_articles`), the words of its titles and
-headings, and whether the previous article holds a word at all. All of it is computed from the
-loaded index once, on first use.
+headings, and whether the previous article holds a word at all. It also knows how the articles
+write names, so that a message writing them in lower case is lemmatised as they are
+(`truecase`). All of it is computed from the loaded index once, on first use.
 """
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from bot.knowledge.lexical import BM25, fold, lemmas
 from bot.knowledge.tuning import RetrievalTuning
+
+TOKEN = re.compile(r"[^\W\d_]+")
+SENTENCE_BREAK = re.compile(r"(?<=[.!?:;])\s+|\n+")
+# A word is a name the articles write with a capital when they use it at least twice past a
+# sentence's first word, with a capital at least 80% of those times ("Awex", "Hainan", "Tmall").
+CASED_MIN_USES = 2
+CASED_SHARE = 0.8
 
 
 def capitalised(query: str) -> frozenset[str]:
@@ -36,6 +45,7 @@ class Topics:
         self.bm25, self.key_article = bm25, key_article
         self._held: dict[tuple[str, str], str] = {}
         self._headings: dict[str, list[tuple[set[str], set[str]]]] = {}
+        self._cased: dict[str, dict[str, str]] = {}
 
     def _article(self, article_id: str, lang: str) -> dict:
         """The article in `lang`, or in the other language when it has only that one."""
@@ -59,6 +69,38 @@ class Topics:
             return False
         held = self._held_text(previous_article, lang)
         return any(name not in held for name in names)
+
+    def _written_forms(self, lang: str) -> dict[str, str]:
+        """Folded word -> the form the articles write it in, for the words they write with a
+        capital (nearly) every time they use them past a sentence's first word: names."""
+        if lang not in self._cased:
+            capital: dict[str, Counter[str]] = {}
+            lower: Counter[str] = Counter()
+            for article_id in self.article_ids:
+                article = self._article(article_id, lang)
+                text = "\n".join([article["title"]] + [f"{s['heading']}\n{s['text']}"
+                                                       for s in article["sections"]])
+                for sentence in SENTENCE_BREAK.split(text):
+                    for word in TOKEN.findall(sentence)[1:]:
+                        if len(word) < 2:
+                            continue
+                        if word[0].isupper():
+                            capital.setdefault(fold(word), Counter())[word] += 1
+                        else:
+                            lower[fold(word)] += 1
+            self._cased[lang] = {
+                folded: forms.most_common(1)[0][0] for folded, forms in capital.items()
+                if forms.total() >= CASED_MIN_USES
+                and forms.total() >= CASED_SHARE * (forms.total() + lower[folded])}
+        return self._cased[lang]
+
+    def truecase(self, query: str, lang: str) -> str:
+        """The message with the names it writes in lower case written as the articles write
+        them ("l'awex rembourse" -> "l'Awex rembourse"): the French lemmatiser reads a lowercase
+        unknown word as a common one and then misreads its neighbours too ("awe rembours")."""
+        forms = self._written_forms(lang)
+        return TOKEN.sub(lambda m: forms.get(fold(m.group()), m.group())
+                         if m.group().islower() else m.group(), query)
 
     def holds(self, article_id: str, term: str) -> bool:
         """Whether any key of the article (either language) has the lemma."""
