@@ -329,4 +329,3 @@ def cross_validate(index: KnowledgeIndex, dev: Sequence[Prepared],
                 outcomes[mode].append(outcome(dev[position].question,
                                               decide(index, dev[position], tuning, mode)))
     return outcomes
-

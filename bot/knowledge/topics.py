@@ -52,12 +52,16 @@ class Topics:
         return self.articles.get((article_id, lang)) or self.articles[
             (article_id, "en" if lang == "fr" else "fr")]
 
+    def _text(self, article_id: str, lang: str) -> str:
+        """An article's title, headings and paragraphs, one per line, as written."""
+        article = self._article(article_id, lang)
+        return "\n".join([article["title"]] + [f"{s['heading']}\n{s['text']}"
+                                               for s in article["sections"]])
+
     def _held_text(self, article_id: str, lang: str) -> str:
-        """An article's title, headings and text, folded (cached: the index never changes)."""
+        """An article's text, folded (cached: the index never changes)."""
         if (article_id, lang) not in self._held:
-            article = self._article(article_id, lang)
-            self._held[(article_id, lang)] = fold(" ".join([article["title"]] + [
-                f"{s['heading']} {s['text']}" for s in article["sections"]]))
+            self._held[(article_id, lang)] = fold(self._text(article_id, lang))
         return self._held[(article_id, lang)]
 
     def names_its_own_topic(self, query: str, previous_article: str, lang: str) -> bool:
@@ -77,10 +81,7 @@ class Topics:
             capital: dict[str, Counter[str]] = {}
             lower: Counter[str] = Counter()
             for article_id in self.article_ids:
-                article = self._article(article_id, lang)
-                text = "\n".join([article["title"]] + [f"{s['heading']}\n{s['text']}"
-                                                       for s in article["sections"]])
-                for sentence in SENTENCE_BREAK.split(text):
+                for sentence in SENTENCE_BREAK.split(self._text(article_id, lang)):
                     for word in TOKEN.findall(sentence)[1:]:
                         if len(word) < 2:
                             continue
