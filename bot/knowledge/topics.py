@@ -15,11 +15,11 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from bot.knowledge.articles import split_sentences
 from bot.knowledge.lexical import BM25, fold, lemmas
 from bot.knowledge.tuning import RetrievalTuning
 
 TOKEN = re.compile(r"[^\W\d_]+")
-SENTENCE_BREAK = re.compile(r"(?<=[.!?:;])\s+|\n+")
 # A word is a name the articles write with a capital when they use it at least twice past a
 # sentence's first word, with a capital at least 80% of those times ("Awex", "Hainan", "Tmall").
 CASED_MIN_USES = 2
@@ -81,7 +81,9 @@ class Topics:
             capital: dict[str, Counter[str]] = {}
             lower: Counter[str] = Counter()
             for article_id in self.article_ids:
-                for sentence in SENTENCE_BREAK.split(self._text(article_id, lang)):
+                sentences = [sentence for line in self._text(article_id, lang).splitlines()
+                             for sentence in split_sentences(line)]
+                for sentence in sentences:
                     for word in TOKEN.findall(sentence)[1:]:
                         if len(word) < 2:
                             continue
