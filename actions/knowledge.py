@@ -14,7 +14,13 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import storage
-from bot.knowledge.engine import SearchResult, Status, choose_article_payload, shared_knowledge_base
+from bot.knowledge.engine import (
+    Answer,
+    SearchResult,
+    Status,
+    choose_article_payload,
+    shared_knowledge_base,
+)
 from bot.knowledge.store import IndexError_
 
 log = logging.getLogger(__name__)
@@ -37,7 +43,28 @@ def answer_payload(result: SearchResult) -> dict[str, Any]:
         "sources": [{"id": s.id, "title": s.title, "url": s.url, "date": s.date}
                     for s in answer.sources],
         "related": [{"id": rid, "title": title} for rid, title in answer.related],
+        "more_sections": [{"number": number, "heading": heading}
+                          for number, heading in answer.more],
     }
+
+
+def answer_buttons(answer: Answer) -> list[dict[str, str]]:
+    """The article's next best sections (the one wanted may be among them), then related
+    articles: the buttons that follow an answer, after the advisor's."""
+    return [{"title": heading, "payload": choose_article_payload(answer.article_id, number)}
+            for number, heading in answer.more] + \
+        [{"title": title, "payload": choose_article_payload(rid)} for rid, title in answer.related]
+
+
+def entity_value(message: dict[str, Any], entity: str) -> Any:
+    return next((e.get("value") for e in message.get("entities", [])
+                 if e.get("entity") == entity), None)
+
+
+def section_number(value: Any) -> int | None:
+    """A section button's number ("3"), or None for anything else (typed or stale)."""
+    text = str(value) if value is not None else ""
+    return int(text) if text.isdigit() and len(text) <= 4 else None
 
 
 def candidate_list(result: SearchResult) -> list[dict[str, Any]]:
@@ -57,8 +84,8 @@ class ActionAnswerFromKnowledge(Action):
         language = tracker.get_slot("language") or "fr"
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name")
-        chosen = next((e.get("value") for e in message.get("entities", [])
-                       if e.get("entity") == "kb_article"), None)
+        chosen = entity_value(message, "kb_article")
+        section = section_number(entity_value(message, "kb_section")) if chosen else None
         if chosen:  # a clarification button: answer the question asked before it
             question = tracker.get_slot("kb_last_question") or ""
         else:
@@ -67,7 +94,7 @@ class ActionAnswerFromKnowledge(Action):
             result = await asyncio.to_thread(
                 kb.search, question, language,
                 previous_article=tracker.get_slot("kb_last_article"),
-                only_article=str(chosen) if chosen else None)
+                only_article=str(chosen) if chosen else None, only_section=section)
         except IndexError_ as exc:
             log.error("knowledge search failed: %s", exc)
             dispatcher.utter_message(response="utter_kb_unavailable",
@@ -83,9 +110,7 @@ class ActionAnswerFromKnowledge(Action):
                 response="utter_kb_answer", kb_title=answer.title, kb_heading=answer.heading,
                 kb_text=answer.text, kb_source_title=source.title, kb_source_url=source.url,
                 kb_source_date=source.date, kb_reviewed=answer.reviewed,
-                buttons=[{"title": title, "payload": choose_article_payload(rid)}
-                         for rid, title in answer.related],
-                json_message=answer_payload(result))
+                buttons=answer_buttons(answer), json_message=answer_payload(result))
             if answer.orientation:  # "par où commencer ?": the readiness check helps next
                 dispatcher.utter_message(response="utter_kb_offer_assessment")
             return [SlotSet("kb_last_article", answer.article_id),

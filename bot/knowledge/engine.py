@@ -59,6 +59,10 @@ __all__ = [  # the scoring names are re-exported: callers import them from here
     "Signals", "Status", "choose_article_payload", "dense_mix", "gate_features",
     "gate_probability", "lexical_score", "mode_weights", "trim_at_sentence",
 ]
+# Other sections of the answered article offered as buttons: the right section is the one
+# shown for ~9 in 10 questions answered with a right article, and among the next two for most
+# of the others (`bot eval`, "one click away").
+MORE_SECTIONS = 2
 
 
 class KnowledgeIndex:
@@ -321,15 +325,24 @@ class KnowledgeIndex:
                            if i in top])
                 for i in scored.order[:top_k] if scored.fused[i] > 0]
 
-    def _best_section_key(self, article_id: str, lang: str, signals: Signals,
-                          tuning: RetrievalTuning, mode: str) -> int:
+    def _ranked_sections(self, article_id: str, lang: str, signals: Signals,
+                         tuning: RetrievalTuning, mode: str) -> list[tuple[int, int]]:
+        """The article's sections, best match first, each as (section number, the key
+        position of its best-scoring key)."""
         key = (article_id, lang) if (article_id, lang) in self.section_keys else \
             (article_id, "en" if lang == "fr" else "fr")
         positions = self.section_keys[key]
         stored = self.vectors.vectors(positions) if signals.vector is not None else None
-        scores = section_scores(signals, positions, self.key_section[positions].astype(np.int64),
-                                stored, lang, tuning, mode)
-        return int(positions[int(np.argmax(scores))])
+        sections = self.key_section[positions].astype(np.int64)
+        scores = section_scores(signals, positions, sections, stored, lang, tuning, mode)
+        ranked: dict[int, int] = {}
+        for i in np.argsort(-scores, kind="stable").tolist():
+            ranked.setdefault(int(sections[i]), int(positions[i]))
+        return list(ranked.items())
+
+    def _best_section_key(self, article_id: str, lang: str, signals: Signals,
+                          tuning: RetrievalTuning, mode: str) -> int:
+        return self._ranked_sections(article_id, lang, signals, tuning, mode)[0][1]
 
     def _same_answer(self, first: str, second: str, lang: str, scored: Scored,
                      tuning: RetrievalTuning, mode: str) -> bool:
@@ -340,14 +353,20 @@ class KnowledgeIndex:
         return cosine >= 0.95
 
     def _answer(self, article_id: str, lang: str, signals: Signals, tuning: RetrievalTuning,
-                mode: str) -> Answer:
-        """The best-matching section of the article, in the user's language when it exists."""
+                mode: str, section_number: int | None = None) -> Answer:
+        """The best-matching section of the article (or the one asked for by number), in the
+        user's language when it exists, with the next best sections to offer: when the
+        section shown is not the one wanted, the right one is usually among them."""
         found = self.articles.get((article_id, lang))
         other_language = found is None
         article = found if found is not None else \
             self.articles[(article_id, "en" if lang == "fr" else "fr")]
-        best = self._best_section_key(article_id, article["lang"], signals, tuning, mode)
-        section = article["sections"][int(self.key_section[best])]
+        ranked = [number for number, _ in
+                  self._ranked_sections(article_id, article["lang"], signals, tuning, mode)]
+        shown = section_number if section_number in ranked else ranked[0]
+        section = article["sections"][shown]
+        more = [(number, article["sections"][number]["heading"]) for number in ranked
+                if number != shown][:MORE_SECTIONS]
         related = [(rid, self.title(rid, lang)) for rid in article["related"]
                    if any((rid, code) in self.articles for code in LANGUAGES)][:3]
         sources = section.get("sources") or article["sources"]
@@ -356,13 +375,15 @@ class KnowledgeIndex:
             heading=section["heading"], text=trim_at_sentence(section["text"]),
             sources=[Source(**s) for s in sources], other_language=other_language,
             related=related, reviewed=article["reviewed"],
-            orientation=article_id in tuning.orientation_articles)
+            orientation=article_id in tuning.orientation_articles, more=more)
 
     # -- one question -------------------------------------------------------------------------
     def search(self, query: str, lang: str, tuning: RetrievalTuning, mode: str = "hybrid",
                previous_article: str | None = None, only_article: str | None = None,
-               depth: int = 200) -> SearchResult:
-        """Rank articles for `query`, decide, and pick the section to show."""
+               depth: int = 200, only_section: int | None = None) -> SearchResult:
+        """Rank articles for `query`, decide, and pick the section to show (`only_section`,
+        with `only_article`: a section button; a number the article no longer has shows its
+        best section)."""
         started = time.perf_counter()
         lang = lang if lang in tuning.dense_weight else "fr"
         timings: dict[str, float] = {}
@@ -374,7 +395,8 @@ class KnowledgeIndex:
             scored = self.score(signals, lang, tuning, mode)
             result = SearchResult(ANSWER, lang, scored.probability,
                                   self._candidates(scored, tuning.top_k, mode),
-                                  self._answer(only_article, lang, signals, tuning, mode))
+                                  self._answer(only_article, lang, signals, tuning, mode,
+                                               only_section))
         else:
             alone = self.signals(query, lang, tuning, depth, use_dense, timings)
             with_topic = None
@@ -451,9 +473,11 @@ class KnowledgeBase:
 
     def search(self, query: str, lang: str, mode: str = "hybrid",
                previous_article: str | None = None,
-               only_article: str | None = None) -> SearchResult:
+               only_article: str | None = None, only_section: int | None = None
+               ) -> SearchResult:
         return self.index().search(query, lang, self.tuning, mode=mode,
-                                   previous_article=previous_article, only_article=only_article)
+                                   previous_article=previous_article, only_article=only_article,
+                                   only_section=only_section)
 
     def warm_up(self) -> None:
         """Load the model, index and spaCy now, and lemmatise the titles and headings, so the

@@ -100,6 +100,7 @@ class Outcome:
     article: str | None = None
     heading: str | None = None
     options: tuple[str, ...] = ()
+    more: tuple[str, ...] = ()  # headings of the answered article's sections offered as buttons
 
     @property
     def right_article(self) -> bool:
@@ -113,13 +114,21 @@ class Outcome:
         labelled = self.question.sections.get(self.article or "")
         return not labelled or self.heading in labelled
 
+    @property
+    def section_one_click(self) -> bool:
+        """Another section of a right article shown, and a labelled one among its buttons."""
+        labelled = self.question.sections.get(self.article or "") or ()
+        return self.right_article and not self.right_section and \
+            bool(set(self.more) & set(labelled))
+
 
 def outcome(item_question: GoldQuestion, result: SearchResult) -> Outcome:
     answer = result.answer
     return Outcome(item_question, result.status.value,
                    [c.article_id for c in result.candidates],
                    answer.article_id if answer else None, answer.heading if answer else None,
-                   tuple(o[0] for o in result.options))
+                   tuple(o[0] for o in result.options),
+                   tuple(heading for _, heading in answer.more) if answer else ())
 
 
 @dataclass
@@ -145,6 +154,7 @@ class Metrics:
     # article; not answered (declined or clarified) though a right article came first; not
     # answered, a wrong article first.
     other_section: float = 0.0
+    section_one_click: float = 0.0  # of other_section: a labelled section among the buttons
     unanswered_right_first: float = 0.0
     unanswered_wrong_first: float = 0.0
     suggested_right: float | None = None  # declined answerable questions: a right suggestion
@@ -180,6 +190,7 @@ def metrics(outcomes: Sequence[Outcome]) -> Metrics:
     m.wrong = share(inside, lambda o: o.status == ANSWER and not o.right_article)
     m.declined = share(outside, lambda o: o.status == NO_ANSWER)
     m.other_section = share(inside, lambda o: o.right_article and not o.right_section)
+    m.section_one_click = share(inside, lambda o: o.section_one_click)
     m.unanswered_right_first = share(inside, lambda o: o.status != ANSWER and _right_first(o))
     m.unanswered_wrong_first = share(inside,
                                      lambda o: o.status != ANSWER and not _right_first(o))

@@ -54,6 +54,7 @@ class Answer:
     related: list[tuple[str, str]]
     reviewed: str
     orientation: bool = False  # a "where do I start" article: offer the readiness check too
+    more: list[tuple[int, str]] = field(default_factory=list)  # (number, heading): next best
 
 
 @dataclass
@@ -107,9 +108,13 @@ class Scored:
     gate: GateModel | None = None  # the gate that gave `probability` (its thresholds apply)
 
 
-def choose_article_payload(article_id: str) -> str:
-    """The button payload that asks for one article (clarification, related articles)."""
-    return '/choose_article{"kb_article":"' + article_id + '"}'
+def choose_article_payload(article_id: str, section: int | None = None) -> str:
+    """The button payload that asks for one article (clarification, related articles), or for
+    one of its sections by number (the other sections offered with an answer)."""
+    if section is None:
+        return '/choose_article{"kb_article":"' + article_id + '"}'
+    return '/choose_article{"kb_article":"' + article_id + '","kb_section":"' + \
+        str(int(section)) + '"}'
 
 
 def lexical_score(bm25: np.ndarray, coverage: np.ndarray, saturation: float) -> np.ndarray:

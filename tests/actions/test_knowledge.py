@@ -78,6 +78,45 @@ def test_clarification_button_answers_the_chosen_article(kb, dispatcher):
     assert dispatcher.messages[-1]["custom"]["article"] == "liege-hub"
 
 
+def test_answer_offers_the_articles_other_sections_before_related_articles(kb, dispatcher):
+    """The section shown may not be the one wanted: the article's next best sections follow
+    as buttons (their number in the payload), in the payload contract too."""
+    tracker = make_tracker("Combien coûte une boutique sur Tmall Global ?")
+    run(ActionAnswerFromKnowledge(), dispatcher, tracker)
+    message = dispatcher.messages[-1]
+    assert message["kb_heading"] == "Combien coûte Tmall Global ?"
+    assert message["buttons"][0] == {
+        "title": "Qui peut vendre sur Tmall Global ?",
+        "payload": '/choose_article{"kb_article":"tmall-global","kb_section":"0"}'}
+    assert message["custom"]["more_sections"] == [
+        {"number": 0, "heading": "Qui peut vendre sur Tmall Global ?"}]
+
+
+def test_section_button_shows_that_section(kb, dispatcher):
+    tracker = make_tracker(
+        '/choose_article{"kb_article":"tmall-global","kb_section":"0"}', intent="choose_article",
+        slots={"kb_last_question": "Combien coûte une boutique sur Tmall Global ?"},
+        entities=[{"entity": "kb_article", "value": "tmall-global"},
+                  {"entity": "kb_section", "value": "0"}])
+    events = run(ActionAnswerFromKnowledge(), dispatcher, tracker)
+    message = dispatcher.messages[-1]
+    assert message["kb_heading"] == "Qui peut vendre sur Tmall Global ?"
+    assert [b["title"] for b in message["buttons"]][:1] == ["Combien coûte Tmall Global ?"]
+    assert SlotSet("kb_last_question", "Combien coûte une boutique sur Tmall Global ?") in events
+
+
+@pytest.mark.parametrize("value", ["7", "-1", "un", "1e3", None])
+def test_a_section_number_the_article_lacks_shows_its_best_section(kb, dispatcher, value):
+    entities = [{"entity": "kb_article", "value": "tmall-global"}]
+    if value is not None:
+        entities.append({"entity": "kb_section", "value": value})
+    tracker = make_tracker('/choose_article{"kb_article":"tmall-global"}', intent="choose_article",
+                           slots={"kb_last_question": "Combien coûte Tmall Global ?"},
+                           entities=entities)
+    run(ActionAnswerFromKnowledge(), dispatcher, tracker)
+    assert dispatcher.messages[-1]["kb_heading"] == "Combien coûte Tmall Global ?"
+
+
 def test_missing_index_says_unavailable(knowledge_env, monkeypatch, dispatcher):
     base = KnowledgeBase(knowledge_env)
     monkeypatch.setattr(knowledge_module, "shared_knowledge_base", lambda: base)

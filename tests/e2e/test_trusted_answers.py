@@ -154,3 +154,19 @@ def test_a_declined_question_offers_likely_topics_that_answer_when_chosen(stack)
     assert any(b["payload"] == "/request_advisor" for b in buttons)
     chosen = next(b["payload"] for b in buttons if "food-gacc-registration" in b["payload"])
     assert answer_of(chat.say(chosen))["article"] == "food-gacc-registration"
+
+
+def test_the_articles_other_sections_are_buttons_that_show_them(stack):
+    """An answer offers the article's next best sections as buttons (the one wanted is often
+    among them when the one shown is not); one, clicked, shows that section of the same
+    article with its own sources, and offers the others, the first answer's among them."""
+    chat = Chat(stack.web_url, "e2e-more-sections", "fr")
+    messages = chat.say("faut-il une invitation pour tmall global ?")
+    first = answer_of(messages)
+    assert len(first["more_sections"]) == 2, first
+    buttons = {b["title"]: b["payload"] for m in messages for b in m.get("buttons", [])}
+    wanted = first["more_sections"][0]["heading"]
+    shown = answer_of(chat.say(buttons[wanted]))
+    assert (shown["article"], shown["section"]) == (first["article"], wanted)
+    assert shown["sources"]
+    assert first["section"] in {m["heading"] for m in shown["more_sections"]}

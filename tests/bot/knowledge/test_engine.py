@@ -119,6 +119,22 @@ def test_the_answer_cites_the_sources_of_the_section_shown(kb):
     assert section_sources == [s["id"] for s in section["sources"]]
 
 
+def test_the_answer_offers_the_articles_other_sections_by_score(kb):
+    result = kb.search("Combien coûte une boutique Tmall Global ?", "fr")
+    assert result.answer.heading == "Combien coûte Tmall Global ?"
+    assert result.answer.more == [(0, "Qui peut vendre sur Tmall Global ?")]
+
+
+def test_a_section_asked_by_number_is_shown_with_the_others_offered(kb):
+    result = kb.search("Combien coûte une boutique Tmall Global ?", "fr",
+                       only_article="tmall-global", only_section=0)
+    assert result.answer.heading == "Qui peut vendre sur Tmall Global ?"
+    assert result.answer.more == [(1, "Combien coûte Tmall Global ?")]
+    stale = kb.search("Combien coûte une boutique Tmall Global ?", "fr",
+                      only_article="tmall-global", only_section=9)
+    assert stale.answer.heading == "Combien coûte Tmall Global ?"
+
+
 def test_an_unknown_article_choice_is_an_outcome_not_a_crash(kb):
     result = kb.search("", "fr", only_article="nope")
     assert result.status == Status.UNKNOWN_ARTICLE and result.answer is None

@@ -35,6 +35,19 @@ def test_each_in_scope_question_falls_in_one_place():
         m.unanswered_wrong_first + m.wrong == pytest.approx(1.0)
 
 
+def test_a_labelled_section_among_the_buttons_is_one_click_away():
+    shown_other = dict(status="answer", ranking=["tmall-global"], article="tmall-global",
+                       heading="Qui peut ouvrir une boutique ?")
+    outcomes = [Outcome(FEES, **shown_other, more=("Combien coûte une boutique ?",)),
+                Outcome(FEES, **shown_other, more=("Quels délais ?",)),
+                Outcome(FEES, "answer", ["tmall-global"], "tmall-global",
+                        "Combien coûte une boutique ?", more=("Qui peut ouvrir une boutique ?",))]
+    assert [o.section_one_click for o in outcomes] == [True, False, False]
+    m = metrics(outcomes)
+    assert m.other_section == pytest.approx(2 / 3)
+    assert m.section_one_click == pytest.approx(1 / 3)
+
+
 def _paraphrase(text: str, lang: str, answered: str | None) -> Outcome:
     question = GoldQuestion(text, lang, ("tmall-global", "platform-costs"), group="g01")
     return Outcome(question, "answer" if answered else "no_answer", ["tmall-global"], answered)
