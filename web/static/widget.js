@@ -515,14 +515,34 @@
     return box;
   }
 
+  // An answer's buttons: other sections of its article, then related articles; each group
+  // gets a label so that a question of the same article and another topic look different.
+  var SECTION_PAYLOAD = /^\/choose_article\{.*"kb_section"/;
+  var ARTICLE_PAYLOAD = /^\/choose_article\{/;
+
   function quickReplies(buttons, className) {
     var box = el("div", "replies " + className);
-    buttons.forEach(function (b) {
-      if (!b || typeof b.title !== "string" || typeof b.payload !== "string") {
-        return;
-      }
-      box.appendChild(button("reply", b.title, function () { send(b.payload, b.title, false); }));
+    var valid = buttons.filter(function (b) {
+      return b && typeof b.title === "string" && typeof b.payload === "string";
     });
+    var sections = valid.filter(function (b) { return SECTION_PAYLOAD.test(b.payload); });
+    var articles = valid.filter(function (b) {
+      return ARTICLE_PAYLOAD.test(b.payload) && !SECTION_PAYLOAD.test(b.payload);
+    });
+    var others = valid.filter(function (b) { return !ARTICLE_PAYLOAD.test(b.payload); });
+    function add(group, label) {
+      if (label && group.length) {
+        box.appendChild(el("p", "replies-label", label));
+      }
+      group.forEach(function (b) {
+        box.appendChild(button("reply", b.title, function () { send(b.payload, b.title, false); }));
+      });
+    }
+    add(others, null);
+    // Without section buttons the article buttons are the choice itself (clarification,
+    // suggestions after a declined question): no label then.
+    add(sections, t("widget_more_sections"));
+    add(articles, sections.length ? t("widget_related") : null);
     return box;
   }
 

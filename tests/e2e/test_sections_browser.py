@@ -1,0 +1,55 @@
+"""An answer's other sections in a real headless Chromium on the real stack: they appear as
+quick replies after the answer, under their own label and before the related articles, and
+clicking one shows that section of the same article.
+
+A screenshot lands in test-artifacts/screenshots/ (ignored by git) for a human look."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.web.test_widget_browser import SHOTS, browser, open_widget  # noqa: F401 (fixture)
+from web.strings import ui_strings
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+
+@pytest.fixture
+def page(browser) -> Iterator[Any]:  # noqa: F811 (the fixture imported above)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(20_000)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def answer_after(page: Any, send: Any) -> dict[str, Any]:
+    """Run `send` (type or click); the knowledge payload of the API's answer."""
+    with page.expect_response(lambda r: r.url.endswith("/api/chat")) as reply:
+        send()
+    messages = json.loads(reply.value.text())["messages"]
+    return next(m["payload"] for m in messages if m.get("payload", {}).get("type") == "kb_answer")
+
+
+def test_a_section_quick_reply_shows_that_section(page, stack):
+    from playwright.sync_api import expect
+
+    open_widget(page, stack.web_url)
+    box = page.locator("#awex-input")
+    box.fill("faut-il une invitation pour tmall global ?")
+    first = answer_after(page, lambda: box.press("Enter"))
+    wanted = first["more_sections"][0]["heading"]
+    reply = page.locator(".quick-replies button", has_text=wanted)
+    expect(reply).to_be_visible()
+    # labelled apart from the related articles, which follow under their own label
+    labels = page.locator(".quick-replies .replies-label")
+    expect(labels).to_have_text([ui_strings()["fr"]["widget_more_sections"],
+                                 ui_strings()["fr"]["widget_related"]])
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "answer-with-sections.png"))
+    shown = answer_after(page, reply.click)
+    assert (shown["article"], shown["section"]) == (first["article"], wanted)
+    expect(page.locator(".msg.bot").last).to_contain_text(wanted)
