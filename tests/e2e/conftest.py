@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -14,6 +16,7 @@ from bot.settings import ROOT
 from scripts.stack import Ports, running_stack
 from tests.helpers.ports import free_ports
 from tests.helpers.stack import run_bot
+from tests.web.test_widget_browser import browser  # noqa: F401 (fixture, for `page`)
 
 
 @pytest.fixture(scope="session")
@@ -46,3 +49,14 @@ def stack(tmp_path_factory):
     with running_stack(Ports(rasa=rasa, actions=actions, web=web), work / "logs", env) as s:
         s.work, s.test_env = work, env
         yield s
+
+
+@pytest.fixture
+def page(browser) -> Iterator[Any]:  # noqa: F811 (the fixture imported above)
+    """A fresh Chromium tab for a browser test on the real stack (its turns are slower than
+    the fake Rasa's: a longer default timeout)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(20_000)
+    tab = context.new_page()
+    yield tab
+    context.close()

@@ -6,24 +6,15 @@ A screenshot lands in test-artifacts/screenshots/ (ignored by git) for a human l
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.web.test_widget_browser import SHOTS, browser, open_widget  # noqa: F401 (fixture)
+from tests.web.test_widget_browser import SHOTS, open_widget
 from web.strings import ui_strings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
-
-@pytest.fixture
-def page(browser) -> Iterator[Any]:  # noqa: F811 (the fixture imported above)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(20_000)
-    tab = context.new_page()
-    yield tab
-    context.close()
 
 
 def answer_after(page: Any, send: Any) -> dict[str, Any]:

@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.e2e.test_teach import PASSWORD, console, undo_latest
-from tests.web.test_widget_browser import browser, open_widget  # noqa: F401 (fixture)
+from tests.web.test_widget_browser import open_widget
 from web.strings import ui_strings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -21,14 +20,6 @@ QUESTION = "Comment repérer un partenaire chinois sérieux ?"  # declined today
 ARTICLE = "chinese-partners"
 EMAIL = "teach-browser@awex.be"
 
-
-@pytest.fixture
-def page(browser) -> Iterator[Any]:  # noqa: F811 (the fixture imported above)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(20_000)
-    tab = context.new_page()
-    yield tab
-    context.close()
 
 
 def ask(page: Any, text: str) -> dict[str, Any]:
