@@ -239,7 +239,9 @@ class BM25:
         covered = np.zeros(self.size, dtype=np.float32)
         unknown_idf = math.log(1 + (self.size + 0.5) / 0.5)
         total = 0.0
-        for term in set(terms):
+        # In the query's order, not a set's: float32 sums in hash order differed from one
+        # process to the next, and a calibration tie flipped with them.
+        for term in dict.fromkeys(terms):
             i = self._term_ids.get(term)
             if i is None:
                 total += unknown_idf

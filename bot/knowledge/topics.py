@@ -142,7 +142,7 @@ class Topics:
         if limit <= 0 or not terms or len(terms) > tuning.follow_up_max_terms:
             return ()
         holders: dict[str, set[int]] = {}
-        for term in set(terms):
+        for term in dict.fromkeys(terms):  # the query's order: ties below do not vary by run
             keys, _ = self.bm25.postings(term)
             if not len(keys):
                 return ()  # a word the corpus does not know: not a name it holds

@@ -30,6 +30,31 @@ def test_scores_rank_and_coverage():
     assert len(BM25(DOCUMENTS).postings("absent")[0]) == 0
 
 
+SCORE_BYTES = """
+import sys
+from bot.knowledge.lexical import BM25
+words = [f"mot{i}" for i in range(12)]
+scores, coverage = BM25([words[:6], words[3:], words[::2]]).scores(words)
+sys.stdout.write(scores.tobytes().hex() + coverage.tobytes().hex())
+"""
+
+
+def test_scores_are_the_same_bits_in_every_process():
+    """Sums in a set's order depended on the process's hash seed: the same question scored a
+    hair apart from one run to the next, and a calibration tie flipped with it."""
+    import os
+    import subprocess
+    import sys
+
+    from bot.settings import ROOT
+
+    outputs = {subprocess.run([sys.executable, "-c", SCORE_BYTES], check=True, text=True,
+                              capture_output=True, cwd=ROOT,
+                              env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout
+               for seed in range(6)}
+    assert len(outputs) == 1
+
+
 def test_mismatched_files_are_refused(tmp_path):
     BM25(DOCUMENTS).save(tmp_path)
     (tmp_path / "vocabulary.json").write_text('["chine"]', "utf-8")
