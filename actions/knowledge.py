@@ -57,6 +57,7 @@ def answer_buttons(answer: Answer) -> list[dict[str, str]]:
 
 
 def entity_value(message: dict[str, Any], entity: str) -> Any:
+    """A button payload's entity (`/choose_article{"kb_article": …}`), None when absent."""
     return next((e.get("value") for e in message.get("entities", [])
                  if e.get("entity") == entity), None)
 
@@ -86,7 +87,7 @@ class ActionAnswerFromKnowledge(Action):
         intent = (message.get("intent") or {}).get("name")
         chosen = entity_value(message, "kb_article")
         section = section_number(entity_value(message, "kb_section")) if chosen else None
-        if chosen:  # a clarification button: answer the question asked before it
+        if chosen:  # an article or section button: answer the question asked before it
             question = tracker.get_slot("kb_last_question") or ""
         else:
             question = message.get("text") or ""
