@@ -49,6 +49,7 @@ from bench.common import (
     app_env,
     free_ports,
     header,
+    knowledge_webhook_body,
     listening,
     parse_args,
     proc_status,
@@ -61,13 +62,7 @@ from bench.common import (
 )
 
 POLL = 0.25
-KNOWLEDGE_BODY = {"next_action": "action_answer_from_knowledge", "version": "3.6.21",
-                  "tracker": {"sender_id": "bench-coldstart", "slots": {"language": "fr"},
-                              "latest_message": {"text": "Tmall Global", "intent": {},
-                                                 "entities": []},
-                              "events": [], "paused": False, "followup_action": None,
-                              "active_loop": {}, "latest_action_name": None},
-                  "domain": {}}
+KNOWLEDGE_BODY = knowledge_webhook_body("Tmall Global", "fr", "bench-coldstart")
 
 
 def post(url: str, body: dict, timeout: float = 120.0) -> object | None:

@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from bot.knowledge.evaluation import percentile
 
@@ -205,6 +206,17 @@ def cpu_seconds(pid: int) -> float | None:
 
 def temp_dir(prefix: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=f"awex-bench-{prefix}-"))
+
+
+def knowledge_webhook_body(text: str, lang: str, sender: str) -> dict[str, Any]:
+    """The knowledge action's call as Rasa makes it (POST /webhook on the action server), for
+    a conversation with no history: what the benchmarks time the action alone with."""
+    return {"next_action": "action_answer_from_knowledge", "version": "3.6.21",
+            "tracker": {"sender_id": sender, "slots": {"language": lang},
+                        "latest_message": {"text": text, "intent": {}, "entities": []},
+                        "events": [], "paused": False, "followup_action": None,
+                        "active_loop": {}, "latest_action_name": None},
+            "domain": {}}
 
 
 # -- results -----------------------------------------------------------------------------------

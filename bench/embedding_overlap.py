@@ -23,13 +23,13 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from typing import Any
 
 from bench.common import (
     GOLD,
     LoadSampler,
     free_ports,
     header,
+    knowledge_webhook_body,
     parse_args,
     say,
     store,
@@ -39,17 +39,6 @@ from bench.common import (
 
 MODES = ("cold", "warm", "overlap")
 TIMEOUT = 30.0
-
-
-def webhook_body(text: str, lang: str) -> dict[str, Any]:
-    """The knowledge action's call as Rasa makes it, for a conversation of its own."""
-    return {"next_action": "action_answer_from_knowledge", "version": "3.6.21",
-            "tracker": {"sender_id": f"overlap-{uuid.uuid4().hex[:12]}",
-                        "slots": {"language": lang},
-                        "latest_message": {"text": text, "intent": {}, "entities": []},
-                        "events": [], "paused": False, "followup_action": None,
-                        "active_loop": {}, "latest_action_name": None},
-            "domain": {}}
 
 
 def main() -> None:
@@ -85,12 +74,13 @@ def main() -> None:
                     text = f"{q.text} ({mode} {n})"
                     session, greet = post({"message": "bonjour", "lang": "fr"})
                     prefetch = None
+                    call = knowledge_webhook_body(text, q.lang,
+                                                  f"overlap-{uuid.uuid4().hex[:12]}")
                     if mode == "warm":
-                        side.post(webhook, json=webhook_body(text, q.lang),
-                                  timeout=TIMEOUT).raise_for_status()
+                        side.post(webhook, json=call, timeout=TIMEOUT).raise_for_status()
                     elif mode == "overlap":
                         prefetch = threading.Thread(target=side.post, args=(webhook,), kwargs={
-                            "json": webhook_body(text, q.lang), "timeout": TIMEOUT})
+                            "json": call, "timeout": TIMEOUT})
                         prefetch.start()
                     _, took = post({"session": session["session"], "message": text,
                                     "lang": q.lang})

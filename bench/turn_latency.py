@@ -39,6 +39,7 @@ from bench.common import (
     cpu_seconds,
     free_ports,
     header,
+    knowledge_webhook_body,
     parse_args,
     proc_status,
     say,
@@ -225,13 +226,7 @@ def direct_calls(stack, questions: Questions, count: int) -> dict:
                                      "metadata": {"lang": q.lang}})
             # A question the action server has not embedded yet (text made unique).
             q, _ = questions.next()
-            body = {"next_action": "action_answer_from_knowledge", "version": "3.6.21",
-                    "tracker": {"sender_id": sender, "slots": {"language": q.lang},
-                                "latest_message": {"text": f"{q.text} ({n})", "intent": {},
-                                                   "entities": []},
-                                "events": [], "paused": False, "followup_action": None,
-                                "active_loop": {}, "latest_action_name": None},
-                    "domain": {}}
+            body = knowledge_webhook_body(f"{q.text} ({n})", q.lang, sender)
             timed("action", f"http://127.0.0.1:{stack.ports.actions}/webhook", body)
     return {"count": count,
             "web_api_chat_knowledge_ms": summary(timings["web"]),
