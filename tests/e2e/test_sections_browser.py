@@ -44,3 +44,26 @@ def test_a_section_quick_reply_shows_that_section(page, stack):
     shown = answer_after(page, reply.click)
     assert (shown["article"], shown["section"]) == (first["article"], wanted)
     expect(page.locator(".msg.bot").last).to_contain_text(wanted)
+
+
+def test_an_orienting_answer_keeps_its_buttons_above_the_readiness_offer(page, stack):
+    """Both messages of the turn keep their own buttons: the answer's sections (they used to
+    be hidden, only the last message's buttons were drawn) and the readiness check's."""
+    from playwright.sync_api import expect
+
+    open_widget(page, stack.web_url)
+    box = page.locator("#awex-input")
+    box.fill("slt, jveux vendre mes pralines en chine, jcommence par ou?")
+    first = answer_after(page, lambda: box.press("Enter"))
+    assert first["more_sections"]
+    groups = page.locator(".quick-replies")
+    expect(groups).to_have_count(2)
+    expect(groups.first.locator(".replies-label").first).to_have_text(
+        ui_strings()["fr"]["widget_more_sections"])
+    section = groups.first.locator("button", has_text=first["more_sections"][0]["heading"])
+    expect(section).to_be_visible()
+    expect(groups.last.locator("button", has_text="Suis-je prêt")).to_be_visible()
+    page.screenshot(path=str(SHOTS / "orientation-with-offer.png"))
+    shown = answer_after(page, section.click)
+    assert (shown["article"], shown["section"]) == (first["article"],
+                                                    first["more_sections"][0]["heading"])

@@ -413,17 +413,18 @@
       }), "suggestions"));
     }
 
-    var lastBot = -1;
+    // Every message of the bot's last turn keeps its own buttons (an orientation answer's
+    // sections and related articles, then the readiness-check offer); earlier turns' buttons
+    // are gone, as the server no longer accepts them.
+    var lastUser = -1;
     state.entries.forEach(function (entry, i) {
-      if (entry.role === "bot") {
-        lastBot = i;
+      if (entry.role === "user") {
+        lastUser = i;
       }
     });
     state.entries.forEach(function (entry, i) {
       log.appendChild(entry.role === "user" ? renderUser(entry) : renderBot(entry));
-      var trailing = i === state.entries.length - 1 || state.entries[i + 1].role === "user";
-      if (i === lastBot && trailing && !busy && Array.isArray(entry.buttons)
-          && entry.buttons.length) {
+      if (i > lastUser && !busy && Array.isArray(entry.buttons) && entry.buttons.length) {
         log.appendChild(quickReplies(entry.buttons, "quick-replies"));
       }
     });
