@@ -16,7 +16,9 @@ from web.strings import ui_strings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 FR = ui_strings()["fr"]
-QUESTION = "Comment repérer un partenaire chinois sérieux ?"  # declined today
+# Declined today far below the gate (probability ~0.10 on 2026-12-01; the old question,
+# "Comment repérer un partenaire chinois sérieux ?", sat near it and a recalibration answered it).
+QUESTION = "Comment savoir si un grossiste de Canton est fiable ?"
 ARTICLE = "chinese-partners"
 EMAIL = "teach-browser@awex.be"
 
