@@ -28,8 +28,10 @@ TARGETS = {"right_section": 0.90, "declined": 0.95, "clarified_max": 0.05,
 # audited and the tuning re-fitted on them (test split en 0.79 -> 0.72, multi-turn 0.83 ->
 # 0.78): stricter labels and a re-fitted gate, not a weaker engine (README). English set again
 # the same day when 58 out-of-scope questions joined the gold set (English test split 0.82 ->
-# 0.73: a gate fitted on twice as many English off-topic questions declines more).
-FLOORS = {"right_section": {"fr": 0.63, "en": 0.67}, "declined": 0.93, "clarified_max": 0.05,
+# 0.73: a gate fitted on twice as many English off-topic questions declines more), and both
+# languages when 109 questions written from the articles' titles alone joined it (test split
+# fr 0.70 -> 0.65, en 0.73 -> 0.64: harder questions, and a gate that declines more of them).
+FLOORS = {"right_section": {"fr": 0.59, "en": 0.58}, "declined": 0.93, "clarified_max": 0.05,
           "consistency": 0.25, "multi_turn": 0.70}
 TEST_SHARE = 32  # percent of gold items (by question or paraphrase group) in the frozen test split
 FOLDS = 5
