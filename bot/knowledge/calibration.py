@@ -45,10 +45,10 @@ WRONG_COST = 2.0
 # In the fit of the gate that decides a message read alone, each out-of-scope question weighs
 # as this many in-scope ones: they are a fifth of the calibration questions, and the few that
 # look in scope ("quel est le taux de TVA sur les frites en Belgique ?") were answered as soon
-# as their fold had not seen them. Chosen in cross-validation on 2026-12-01 (README): 1 -> 5
-# gives right section 0.763 -> 0.773, off-topic declined 0.93 -> 0.97 (2, 3 and 8 did no
-# better). The gate of a message read with the previous topic keeps equal weights (weighted,
-# it lost follow-ups).
+# as their fold had not seen them. Chosen in cross-validation on 2026-12-01
+# (docs/eval/experiments.md): 1 -> 5 gives right section 0.763 -> 0.773, off-topic declined
+# 0.93 -> 0.97 (2, 3 and 8 did no better). The gate of a message read with the previous topic
+# keeps equal weights (weighted, it lost follow-ups).
 OFF_TOPIC_WEIGHT = 5.0
 # A declined question whose answer probability reaches `suggest_threshold` gets its two
 # likeliest topics as buttons. The threshold is the lowest that offers them on at most this

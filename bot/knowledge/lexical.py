@@ -5,7 +5,7 @@ A small typo corrector maps unknown query words to a close vocabulary word ("dou
 "douane"), which the dense model alone handles poorly.
 
 spaCy's French word vectors (fr_core_news_md) were tried as a third signal; calibration on the
-gold set gave them a weight of 0, so they are not loaded (see README, "Retrieval quality").
+gold set gave them a weight of 0, so they are not loaded.
 """
 from __future__ import annotations
 
