@@ -40,7 +40,7 @@ class KnowledgeChange(storage.Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     advisor: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=storage.utcnow, index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # attach, undo, draft
+    kind: Mapped[str] = mapped_column(String(16))  # attach, undo, draft, section
     path: Mapped[str] = mapped_column(String(300))  # relative to the knowledge folder
     article_id: Mapped[str] = mapped_column(String(200))
     lang: Mapped[str] = mapped_column(String(8))

@@ -1,5 +1,6 @@
 """Teaching the bot from the console: example questions added to an article's front matter,
-and new articles drafted from a group of unanswered questions.
+a new section added to an article, and new articles drafted from a group of unanswered
+questions.
 
 Advisors attach a question the bot missed to the article that answers it. The knowledge file
 stays the single source of truth, so the question is written into it (one line per question,
@@ -48,11 +49,7 @@ def add_questions(text: str, questions: Sequence[str], section: str = ""
     article), in the style of the existing entries; and the questions really added (empty
     ones and those already listed, ignoring case and spaces, are skipped)."""
     lines = text.split("\n")
-    if not lines or lines[0].lstrip("\ufeff").strip() != "---":
-        raise TeachError("front-matter", "the file does not start with front matter")
-    end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
-    if end is None:
-        raise TeachError("front-matter", "the front matter is never closed")
+    end = _front_matter_end(lines)
     try:
         meta = yaml.safe_load("\n".join(lines[1:end])) or {}
     except yaml.YAMLError as exc:
@@ -160,28 +157,39 @@ class Draft:
 
 
 def render_article(draft: Draft, lang: str) -> str:
-    """The knowledge file of one language, in the format of knowledge/README.md. Strings are
-    written as JSON, which is valid YAML, so quotes and colons never break the header."""
-    def quoted(value: str) -> str:
-        return json.dumps(" ".join(value.split()), ensure_ascii=False)
-
+    """The knowledge file of one language, in the format of knowledge/README.md."""
     lines = ["---", f"id: {draft.article_id}", f"lang: {lang}",
-             f"title: {quoted(draft.titles.get(lang, ''))}",
+             f"title: {_quoted(draft.titles.get(lang, ''))}",
              f"topics: [{', '.join(draft.topics)}]", "sources:"]
     for source in draft.sources:
-        lines += [f"  - id: {source.get('id', '')}",
-                  f"    title: {quoted(source.get('title', ''))}",
-                  f"    url: {quoted(source.get('url', ''))}",
-                  f"    date: {quoted(source.get('date', ''))}"]
+        lines += _source_lines(source, "  ")
     lines += [f"reviewed: {draft.reviewed.isoformat()}", "related: []", "questions:"]
-    lines += [f"  - {quoted(q)}" for q in draft.questions.get(lang, []) if clean_question(q)]
+    lines += [f"  - {_quoted(q)}" for q in draft.questions.get(lang, []) if clean_question(q)]
     lines += ["---", ""]
-    label = "Sources :" if lang == "fr" else "Sources:"
-    cited = ", ".join(s.get("id", "") for s in draft.sources)
+    cited = [s.get("id", "") for s in draft.sources]
     for section in draft.sections:
         heading, text = section.get(lang, ("", ""))
-        lines += [f"## {' '.join(heading.split())}", "", text.strip(), f"{label} {cited}", ""]
+        lines += _section_lines(lang, heading, text, cited)
     return "\n".join(lines)
+
+
+def _quoted(value: str) -> str:
+    """One line as a YAML string: JSON, which is valid YAML, so quotes and colons never
+    break the header."""
+    return json.dumps(" ".join(value.split()), ensure_ascii=False)
+
+
+def _source_lines(source: Mapping[str, str], indent: str) -> list[str]:
+    return [f"{indent}- id: {source.get('id', '')}",
+            f"{indent}  title: {_quoted(source.get('title', ''))}",
+            f"{indent}  url: {_quoted(source.get('url', ''))}",
+            f"{indent}  date: {_quoted(source.get('date', ''))}"]
+
+
+def _section_lines(lang: str, heading: str, text: str, cited: Sequence[str]) -> list[str]:
+    label = "Sources :" if lang == "fr" else "Sources:"
+    return [f"## {' '.join(heading.split())}", "", text.strip(),
+            f"{label} {', '.join(cited)}", ""]
 
 
 def create_draft(ws: Workspace, draft: Draft, advisor: str) -> list[KnowledgeChange]:
@@ -189,3 +197,91 @@ def create_draft(ws: Workspace, draft: Draft, advisor: str) -> list[KnowledgeCha
     return create_article(ws, draft.article_id,
                           {lang: render_article(draft, lang) for lang in ("fr", "en")},
                           advisor, draft.questions)
+
+
+# ---------------------------------------------------------------------------- new section
+
+
+@dataclass
+class NewSection:
+    """A section added to an existing article from the console, in both languages (the
+    article's two files keep the same sections in the same order): each language's heading
+    and paragraph, the ids of the article's sources it rests on, new sources added to both
+    files' front matter, and the questions that called for it, tied to it."""
+
+    article_id: str
+    texts: dict[str, tuple[str, str]]  # lang -> (heading, paragraph)
+    cite: list[str]
+    sources: list[dict[str, str]]  # id, title, url, date
+    questions: dict[str, list[str]]
+
+
+def add_section(text: str, lang: str, heading: str, paragraph: str, cite: Sequence[str],
+                sources: Sequence[Mapping[str, str]] = ()) -> str:
+    """The article's text with the section appended to its body (a paragraph is one line)
+    and `sources` to its front matter's `sources:` list; the section cites `cite` and the new
+    sources. A heading or a source id the article already has is refused: a second section
+    of that title would shadow the first, and a source id is the article's own key."""
+    lines = text.rstrip("\n").split("\n")
+    end = _front_matter_end(lines)
+    try:
+        meta = yaml.safe_load("\n".join(lines[1:end])) or {}
+    except yaml.YAMLError as exc:
+        raise TeachError("front-matter", "the front matter is not valid YAML") from exc
+    listed = meta.get("sources") if isinstance(meta, dict) else None
+    start = next((i for i in range(1, end) if lines[i].startswith("sources:")), None)
+    if start is None or not isinstance(listed, list):
+        raise TeachError("front-matter", "the front matter has no 'sources:' list")
+    heading = " ".join(heading.split())
+    if any(line[3:].strip() == heading for line in lines[end:] if line.startswith("## ")):
+        raise TeachError("section-exists", f"the article already has a section '{heading}'")
+    known = {str(s.get("id")) for s in listed if isinstance(s, dict)}
+    if any(s.get("id", "") in known for s in sources):
+        raise TeachError("source-exists", "a new source has the id of one the article lists")
+    last, indent = start, "  "
+    for i in range(start + 1, end):
+        if lines[i].strip() and not lines[i][0].isspace() and not lines[i].startswith("-"):
+            break  # the next field
+        if lines[i].strip():
+            last = i
+        entry = re.match(r"^(\s*)-\s", lines[i])
+        if entry and i == start + 1:
+            indent = entry.group(1)
+    added = [line for s in sources for line in _source_lines(s, indent)]
+    cited = list(dict.fromkeys([*cite, *(s.get("id", "") for s in sources)]))
+    body = _section_lines(lang, heading, " ".join(paragraph.split()), cited)
+    return "\n".join(lines[:last + 1] + added + lines[last + 1:] + [""] + body)
+
+
+def _front_matter_end(lines: list[str]) -> int:
+    if not lines or lines[0].lstrip("\ufeff").strip() != "---":
+        raise TeachError("front-matter", "the file does not start with front matter")
+    end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
+    if end is None:
+        raise TeachError("front-matter", "the front matter is never closed")
+    return end
+
+
+def create_section(ws: Workspace, section: NewSection, hashes: Mapping[str, str],
+                   advisor: str) -> list[KnowledgeChange]:
+    """Add the section to both files of the article as one change (both written or
+    neither), each checked against the hash the advisor's page saw, only if `bot check`
+    passes; the questions are attached to the new section."""
+    writes = []
+    with file_lock(ws.lock_path):
+        for lang in sorted(section.texts):
+            path = article_path(ws.knowledge_dir, section.article_id, lang)
+            current = read_text(path)
+            if current is None:
+                raise TeachError("unknown-article", f"no article {lang}/{section.article_id}")
+            heading, paragraph = section.texts[lang]
+            wanted = add_section(current, lang, heading, paragraph, section.cite,
+                                 section.sources)
+            wanted, added = add_questions(wanted, section.questions.get(lang, []),
+                                          " ".join(heading.split()))
+            change = KnowledgeChange(
+                advisor=advisor, kind="section", path=f"{lang}/{section.article_id}.md",
+                article_id=section.article_id, lang=lang, section=" ".join(heading.split()),
+                questions_json=json.dumps(added, ensure_ascii=False))
+            writes.append(Write(path, hashes.get(lang, ""), current, wanted, change))
+        return publish(ws, writes)

@@ -74,8 +74,10 @@ def test_teach_pages_need_login(app, client, knowledge_dir):
     assert client.get(f"/console/teach?ids={ids[0]}").status_code == 302
     assert client.get("/console/teach/changes").status_code == 302
     assert client.get(f"/console/teach/draft?ids={ids[0]}").status_code == 302
+    assert client.get(f"/console/teach/section?ids={ids[0]}").status_code == 302
     before = (knowledge_dir / "fr" / "tmall-global.md").read_text("utf-8")
-    for path in ("/console/teach/attach", "/console/teach/undo", "/console/teach/draft"):
+    for path in ("/console/teach/attach", "/console/teach/undo", "/console/teach/draft",
+                 "/console/teach/section"):
         token = page_token(client, "/console/login")  # a refused request clears the session
         response = client.post(path, data={"csrf_token": token, "ids": str(ids[0]),
                                            "article": "tmall-global", "change": "1",
@@ -200,7 +202,8 @@ def test_forms_need_a_csrf_token(app, logged_in, knowledge_dir):
     data.pop("csrf_token")
     assert logged_in.post("/console/teach/attach", data=data).status_code == 400
     assert logged_in.post("/console/teach/undo", data={"change": "1"}).status_code == 400
-    for path in ("/console/teach/attach", "/console/teach/undo", "/console/teach/draft"):
+    for path in ("/console/teach/attach", "/console/teach/undo", "/console/teach/draft",
+                 "/console/teach/section"):
         refused = logged_in.post(path, data={**data, "article_id": "x", "change": "1"})
         assert refused.status_code == 400
         assert escape(ui_strings()["fr"]["console_csrf_failed"]) in refused.get_data(as_text=True)
@@ -412,7 +415,8 @@ client = app.test_client()
 assert login(client).status_code == 302
 statuses = [client.get(path).status_code for path in (
     "/console/teach?ids=1", "/console/teach/changes", "/console/teach/draft?ids=1",
-    "/console/stats", "/console/stats.csv")]
+    "/console/teach/section?ids=1&article=tmall-global", "/console/stats",
+    "/console/stats.csv")]
 html = client.get("/console/teach?ids=1").get_data(as_text=True)
 digest = html.split('name="hash-fr-tmall-global" value="', 1)[1].split('"', 1)[0]
 statuses.append(client.post("/console/teach/attach", data={
@@ -442,4 +446,60 @@ def test_teach_and_stats_pages_keep_the_web_process_light(tmp_path, knowledge_di
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     outcome = json.loads(done.stdout.strip().splitlines()[-1])
-    assert outcome == {"statuses": [200, 200, 200, 200, 200, 302], "heavy": []}
+    assert outcome == {"statuses": [200, 200, 200, 200, 200, 200, 302], "heavy": []}
+
+
+def section_form(html: str, **fields: object) -> dict[str, object]:
+    hidden = _hidden(html)
+    form: dict[str, object] = {
+        "csrf_token": csrf_from(html), "ids": hidden["ids"], "article": hidden["article"],
+        "hash_fr": hidden["hash_fr"], "hash_en": hidden["hash_en"], "cite": ["guide"],
+        "heading_fr": "Faut-il un chiffre d'affaires minimum ?",
+        "text_fr": "Tmall Global ne publie aucun chiffre d'affaires minimum. Demandez les "
+                   "critères de votre catégorie à votre Tmall Partner.",
+        "heading_en": "Is there a minimum turnover?",
+        "text_en": "Tmall Global publishes no minimum turnover. Ask your Tmall Partner for the "
+                   "criteria of your category.",
+        "questions_fr": "faut un CA minimum pr tmall ?", "questions_en": ""}
+    form.update(fields)
+    return form
+
+
+def test_add_a_section_to_an_article_from_a_group(app, logged_in, knowledge_dir):
+    fr, en = knowledge_dir / "fr" / "tmall-global.md", knowledge_dir / "en" / "tmall-global.md"
+    before = {p: p.read_text("utf-8") for p in (fr, en)}
+    ids = questions(app, ("faut un CA minimum pr tmall ?", "fr"))
+    teach_html = teach_page(logged_in, f"ids={ids[0]}")
+    assert f"/console/teach/section?ids={ids[0]}" in teach_html
+    html = logged_in.get(f"/console/teach/section?ids={ids[0]}&article=tmall-global").get_data(
+        as_text=True)
+    assert 'name="cite" value="guide"' in html and "Tmall Global merchant guide" in html
+    assert ">faut un CA minimum pr tmall ?</textarea>" in html
+    incomplete = logged_in.post("/console/teach/section",
+                                data=section_form(html, heading_en="", text_en=""))
+    assert incomplete.status_code == 400
+    assert "Il faut un titre et un paragraphe" in incomplete.get_data(as_text=True)
+    undated = logged_in.post("/console/teach/section", data=section_form(
+        html, text_fr="Tmall Global compte 46 000 marques. Aucun minimum n'est publié."))
+    page = undated.get_data(as_text=True)
+    assert undated.status_code == 422 and "fr/tmall-global.md" in page
+    assert "Tmall Global compte 46 000 marques." in page  # the advisor's text is kept
+    assert {p: p.read_text("utf-8") for p in (fr, en)} == before
+    saved = logged_in.post("/console/teach/section", data=section_form(html))
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    text = fr.read_text("utf-8")
+    assert "\n## Faut-il un chiffre d'affaires minimum ?\n" in text
+    assert front_matter(text)["questions"][-1] == {
+        "q": "faut un CA minimum pr tmall ?", "section": "Faut-il un chiffre d'affaires minimum ?"}
+    assert "\n## Is there a minimum turnover?\n" in en.read_text("utf-8")
+    with db(app) as session:
+        assert session.get(storage.UnansweredQuestion, ids[0]).handled
+    changes = logged_in.get("/console/teach/changes").get_data(as_text=True)
+    assert changes.count("Nouvelle section") == 2
+    # the same page sent again: the files changed since it was shown, nothing is overwritten
+    again = logged_in.post("/console/teach/section", data=section_form(
+        html, heading_fr="Autre titre ?", heading_en="Another heading?"))
+    page = again.get_data(as_text=True)
+    assert again.status_code == 409 and "modifié depuis l&#39;ouverture" in page
+    assert 'value="Autre titre ?"' in page
+    assert "Autre titre" not in fr.read_text("utf-8")

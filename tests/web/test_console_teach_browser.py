@@ -66,6 +66,13 @@ def page(browser) -> Iterator[Any]:  # noqa: F811 (the fixture imported above)
     assert not problems, problems
 
 
+def sign_in(page: Any, base: str) -> None:
+    page.goto(f"{base}/console/login")
+    page.fill("#email", ADVISOR_EMAIL)
+    page.fill("#password", ADVISOR_PASSWORD)
+    page.click("button[type=submit]")
+
+
 def open_group(page: Any, base: str, question: str) -> None:
     from playwright.sync_api import expect
 
@@ -82,10 +89,7 @@ def test_attach_conflict_and_undo(page, stack):
 
     base, path = stack["base"], stack["file"]
     original = path.read_text("utf-8")
-    page.goto(f"{base}/console/login")
-    page.fill("#email", ADVISOR_EMAIL)
-    page.fill("#password", ADVISOR_PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, base)
 
     # attach: the file and the change log show the question
     open_group(page, base, "Faut-il payer une caution sur Tmall ?")
@@ -143,10 +147,7 @@ def test_draft_a_new_article_refused_then_saved(page, stack):
     from playwright.sync_api import expect
 
     base = stack["base"]
-    page.goto(f"{base}/console/login")
-    page.fill("#email", ADVISOR_EMAIL)
-    page.fill("#password", ADVISOR_PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, base)
     open_group(page, base, "Tmall prend-il une commission ?")
     page.click("a.draft-link")
     expect(page.locator("h1")).to_have_text(FR["console_teach_draft_title"])
@@ -180,3 +181,44 @@ def test_draft_a_new_article_refused_then_saved(page, stack):
     expect(page).to_have_url(re.compile(r"/console/teach/changes$"))
     expect(page.locator("tr.change", has_text=FR["console_teach_kind_draft"])).to_have_count(2)
     assert (stack["file"].parent / "commissions.md").exists()
+
+
+def test_add_a_section_refused_then_saved(page, stack):
+    """No section of the right article answers: the advisor writes one in both languages,
+    the check refuses an undated figure (text kept), then the section is saved in both files
+    with the group's question tied to it."""
+    from playwright.sync_api import expect
+
+    base = stack["base"]
+    sign_in(page, base)
+    open_group(page, base, "Tmall prend-il une commission ?")
+    page.click("a.section-link")
+    expect(page.locator("h1")).to_have_text(FR["console_teach_section_title"])
+    page.select_option("#article", "tmall-global")
+    page.click("form.section-article button[type=submit]")
+    expect(page.locator("#questions_fr")).to_have_value("Tmall prend-il une commission ?")
+    page.check("input[name=cite][value=guide]")
+    page.fill("input[name=heading_fr]", "Quelle commission Tmall Global prend-il ?")
+    page.fill("textarea[name=text_fr]", "Tmall Global prend une commission de 5 % sur chaque "
+              "vente. Le contrat du marchand en donne le détail.")
+    page.fill("input[name=heading_en]", "What commission does Tmall Global take?")
+    page.fill("textarea[name=text_en]", "Tmall Global takes a commission of 5% {2025} on each "
+              "sale. The merchant contract gives the details.")
+    page.click("form.new-section button[type=submit]")
+    problems = page.locator("table.issues")
+    expect(problems).to_contain_text("fr/tmall-global.md")
+    expect(problems).to_contain_text("n'a pas de date de validité")
+    shot(page, "34-console-section-refused")
+    expect(page.locator("input[name=heading_fr]")).to_have_value(
+        "Quelle commission Tmall Global prend-il ?")
+    assert "Quelle commission" not in stack["file"].read_text("utf-8")
+    page.fill("textarea[name=text_fr]", "Tmall Global prend une commission de 5 % {2025} sur "
+              "chaque vente. Le contrat du marchand en donne le détail.")
+    page.click("form.new-section button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/console/teach/changes$"))
+    expect(page.locator("tr.change", has_text=FR["console_teach_kind_section"])).to_have_count(2)
+    text = stack["file"].read_text("utf-8")
+    assert "\n## Quelle commission Tmall Global prend-il ?\n" in text
+    assert front_matter(text)["questions"][-1] == {
+        "q": "Tmall prend-il une commission ?",
+        "section": "Quelle commission Tmall Global prend-il ?"}

@@ -5,8 +5,9 @@ its lead, feedback and unanswered questions when a person asks for it (GDPR).
 One module per feature, each adding its routes to the blueprint of `core`: `auth` (login,
 the guard, accounts), `overview` (counts and charts), `review` (unanswered questions and
 feedback), `leads`, `conversations` (transcripts and deletion), `knowledge` (health and
-rebuild), `teach` (attach missed questions to articles, the change log and undo), `draft`
-(a new article from a group of questions), `stats`
+rebuild), `teach` (attach missed questions to articles, the change log and undo), `section`
+(a new section in an article for a group of questions), `draft` (a new article from a group
+of questions), `stats`
 (served, helpful and never-served articles). What is not about the web lives in `bot/`
 (question grouping, the tracker store, teaching, article statistics).
 
@@ -26,6 +27,7 @@ from web.console import (
     leads,
     overview,
     review,
+    section,
     stats,
     teach,
 )
@@ -35,6 +37,6 @@ from web.console.leads import LEAD_COLUMNS
 from web.console.overview import bar_chart
 
 __all__ = ["bp", "csrf", "auth", "conversations", "knowledge", "leads", "overview", "review",
-           "teach", "draft", "stats",
+           "teach", "section", "draft", "stats",
            "normalise", "similar", "tokens", "top_candidate", "bar_chart", "LEAD_COLUMNS",
            "_REBUILD_LOCK"]

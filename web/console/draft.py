@@ -6,17 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, flash, redirect, request, session, url_for
+from flask import request
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from bot import storage
-from bot.knowledge import publish, teach
+from bot.knowledge import teach
 from bot.knowledge.articles import TOPICS
-from bot.questions import mark_handled
-from web.console import teaching
 from web.console.core import bp, database_url, render
-from web.console.teach import _ids, _issues, teaching_workspace
+from web.console.teach import _ids, publish_form, teaching_workspace
 
 SECTIONS, SOURCES = 3, 2  # rows the form offers; empty ones are skipped
 
@@ -33,22 +31,30 @@ def _prefill(ids: list[int]) -> MultiDict[str, str]:
     return values
 
 
-def _draft(form: MultiDict[str, str]) -> teach.Draft:
-    def lines(name: str) -> list[str]:
-        return [q for q in (teach.clean_question(x) for x in form.get(name, "").split("\n"))
-                if q]
+def form_questions(form: MultiDict[str, str]) -> dict[str, list[str]]:
+    """Each language's questions, one per line of its textarea, cleaned, empty lines dropped."""
+    return {lang: [q for q in (teach.clean_question(x)
+                               for x in form.get(f"questions_{lang}", "").split("\n")) if q]
+            for lang in ("fr", "en")}
 
-    sources = [{key: form.get(f"source_{key}_{n}", "").strip()
-                for key in ("id", "title", "url", "date")} for n in range(SOURCES)]
+
+def form_sources(form: MultiDict[str, str]) -> list[dict[str, str]]:
+    """The new-source rows the advisor filled in (id, title, url, date)."""
+    rows = [{key: form.get(f"source_{key}_{n}", "").strip()
+             for key in ("id", "title", "url", "date")} for n in range(SOURCES)]
+    return [row for row in rows if any(row.values())]
+
+
+def _draft(form: MultiDict[str, str]) -> teach.Draft:
     sections = [{lang: (form.get(f"heading_{lang}_{n}", ""), form.get(f"text_{lang}_{n}", ""))
                  for lang in ("fr", "en")} for n in range(SECTIONS)]
     return teach.Draft(
         article_id=form.get("article_id", "").strip(),
         titles={lang: form.get(f"title_{lang}", "") for lang in ("fr", "en")},
         topics=[t for t in form.getlist("topics") if t in TOPICS],
-        sources=[s for s in sources if any(s.values())],
+        sources=form_sources(form),
         sections=[s for s in sections if any(h.strip() or t.strip() for h, t in s.values())],
-        questions={lang: lines(f"questions_{lang}") for lang in ("fr", "en")})
+        questions=form_questions(form))
 
 
 def _form(values: MultiDict[str, str], status: int = 200, **extra: Any) -> tuple[str, int]:
@@ -67,19 +73,6 @@ def teach_draft_save() -> Any:
     draft = _draft(form)
     if not draft.article_id or not draft.sections or not draft.sources:
         return _form(form, 400, teach_error="draft_incomplete")
-    advisor = str(session.get("advisor_email") or "")
-    try:
-        changes = teach.create_draft(teaching_workspace(), draft, advisor)
-    except publish.Conflict:
-        return _form(form, 409, teach_error="draft_exists")
-    except publish.CheckFailed as failed:
-        return _form(form, 422, issues=_issues(failed))
-    except publish.TeachError as error:
-        return _form(form, 400, teach_error=error.code.replace("-", "_"))
-    ids = _ids(form.get("ids"))
-    if ids:
-        mark_handled(database_url(), ids, advisor, change_id=changes[0].id)
-    current_app.logger.info("console: %s created the article %s", advisor, draft.article_id)
-    teaching.schedule_build(current_app._get_current_object())  # type: ignore[attr-defined]
-    flash("teach_draft_saved")
-    return redirect(url_for("console.teach_changes"))
+    return publish_form(lambda advisor: teach.create_draft(teaching_workspace(), draft, advisor),
+                        lambda status, **extra: _form(form, status, **extra), "draft_exists",
+                        "teach_draft_saved", f"created the article {draft.article_id}")

@@ -8,6 +8,7 @@ the advisor nor the chat waits for the embedding model.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, request, session, url_for
@@ -111,6 +112,30 @@ def teach_attach() -> Any:
                             sum(len(c.questions) for c in changes), article)
     teaching.schedule_build(current_app._get_current_object())  # type: ignore[attr-defined]
     flash("teach_attached")
+    return redirect(url_for("console.teach_changes"))
+
+
+def publish_form(save: Callable[[str], list[publish.KnowledgeChange]],
+                 form_page: Callable[..., tuple[str, int]], conflict_error: str, done: str,
+                 what: str) -> Any:
+    """The end of a console form that writes knowledge (a new article, a new section): save
+    as the signed-in advisor; on a refusal, the form again with the reason and what was
+    typed; on success, the group's questions handled, a rebuild, and the change log."""
+    advisor = str(session.get("advisor_email") or "")
+    try:
+        changes = save(advisor)
+    except publish.Conflict:
+        return form_page(409, teach_error=conflict_error)
+    except publish.CheckFailed as failed:
+        return form_page(422, issues=_issues(failed))
+    except publish.TeachError as error:
+        return form_page(400, teach_error=error.code.replace("-", "_"))
+    ids = _ids(request.form.get("ids"))
+    if ids:
+        mark_handled(database_url(), ids, advisor, change_id=changes[0].id)
+    current_app.logger.info("console: %s %s", advisor, what)
+    teaching.schedule_build(current_app._get_current_object())  # type: ignore[attr-defined]
+    flash(done)
     return redirect(url_for("console.teach_changes"))
 
 

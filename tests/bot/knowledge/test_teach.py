@@ -159,3 +159,78 @@ def test_a_draft_is_rendered_in_the_format_and_saved_when_it_checks(ws):
         teach.create_draft(ws, draft, "a@awex.be")
     assert {i.code for i in error.value.issues} == {"questions-too-few"}
     assert not article(ws, "fr", "short").exists()
+
+
+def _section(**changes) -> teach.NewSection:
+    section = teach.NewSection(
+        article_id="tmall-global",
+        texts={"fr": ("Faut-il un chiffre d'affaires minimum ?",
+                      "Tmall Global ne publie aucun chiffre d'affaires minimum.\n"
+                      "Demandez les critères de votre catégorie à votre Tmall Partner."),
+               "en": ("Is there a minimum turnover?",
+                      "Tmall Global publishes no minimum turnover. Ask your Tmall Partner for "
+                      "the criteria of your category.")},
+        cite=["officielle"],
+        sources=[{"id": "criteres", "title": "Critères : recrutement Tmall",
+                  "url": "https://example.org/criteres", "date": "2025-03"}],
+        questions={"fr": ["faut un CA minimum pr tmall ?"], "en": []})
+    for key, value in changes.items():
+        setattr(section, key, value)
+    return section
+
+
+def test_a_section_is_added_to_both_files_with_its_sources_and_questions(ws):
+    fr, en = article(ws, "fr"), article(ws, "en")
+    before = {p: p.read_text("utf-8") for p in (fr, en)}
+    changes = teach.create_section(ws, _section(), {
+        "fr": text_hash(before[fr]), "en": text_hash(before[en])}, "conseil@awex.be")
+    assert [(c.kind, c.lang, c.section) for c in changes] == [
+        ("section", "en", "Is there a minimum turnover?"),
+        ("section", "fr", "Faut-il un chiffre d'affaires minimum ?")]
+    assert changes[0].batch == changes[1].batch
+    text = fr.read_text("utf-8")
+    assert text.rstrip().endswith(
+        "## Faut-il un chiffre d'affaires minimum ?\n\nTmall Global ne publie aucun chiffre "
+        "d'affaires minimum. Demandez les critères de votre catégorie à votre Tmall Partner."
+        "\nSources : officielle, criteres")  # one paragraph, one line
+    meta = front_matter(text)
+    assert meta["sources"][-1] == {"id": "criteres", "title": "Critères : recrutement Tmall",
+                                   "url": "https://example.org/criteres", "date": "2025-03"}
+    assert meta["questions"][-1] == {"q": "faut un CA minimum pr tmall ?",
+                                     "section": "Faut-il un chiffre d'affaires minimum ?"}
+    assert front_matter(en.read_text("utf-8"))["sources"][-1]["id"] == "criteres"
+    corpus = load_corpus(ws.knowledge_dir)
+    assert not corpus.errors
+    assert corpus.get("tmall-global", "fr").question_sections == {
+        "faut un CA minimum pr tmall ?": "Faut-il un chiffre d'affaires minimum ?"}
+    headings = [s.heading for s in corpus.get("tmall-global", "en").sections]
+    assert headings[-1] == "Is there a minimum turnover?"
+    undo(ws, changes[1].id, "conseil@awex.be")
+    assert {p: p.read_text("utf-8") for p in (fr, en)} == before
+
+
+def test_a_section_that_fails_the_check_or_repeats_writes_nothing(ws):
+    fr, en = article(ws, "fr"), article(ws, "en")
+    before = {p: p.read_text("utf-8") for p in (fr, en)}
+    hashes = {"fr": text_hash(before[fr]), "en": text_hash(before[en])}
+    undated = _section(texts={"fr": ("Combien de marques ?", "Tmall Global compte 46 000 "
+                                     "marques. La plateforme grandit."),
+                              "en": ("How many brands?", "Tmall Global has 46,000 brands. "
+                                     "It keeps growing.")})
+    with pytest.raises(CheckFailed) as error:
+        teach.create_section(ws, undated, hashes, "a")
+    assert {i.code for i in error.value.issues} == {"fact-undated"}
+    assert {i.path for i in error.value.issues} == {fr, en}
+    for code, section in (
+            ("section-exists", _section(texts={**_section().texts, "fr": (
+                "Combien coûte  Tmall Global ?", "Cher.")})),
+            ("source-exists", _section(sources=[{"id": "officielle", "title": "t",
+                                                 "url": "https://example.org/x",
+                                                 "date": "2025"}]))):
+        with pytest.raises(TeachError) as refused:
+            teach.create_section(ws, section, hashes, "a")
+        assert refused.value.code == code
+    with pytest.raises(Conflict):
+        teach.create_section(ws, _section(), {"fr": hashes["fr"], "en": "stale"}, "a")
+    assert {p: p.read_text("utf-8") for p in (fr, en)} == before
+    assert log_rows(ws) == []
