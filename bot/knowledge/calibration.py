@@ -197,6 +197,23 @@ def _decision_value(index: KnowledgeIndex, items: Sequence[Prepared], tuning: Re
     return value / max(n, 1), clarified / max(n, 1)
 
 
+# Two fusion weights whose ranking objectives differ by less than this rank the calibration
+# questions alike (any question moving within its first five ranks changes it by more): the
+# tie goes to the smaller dense weight, which keeps BM25's reading of names and rare words.
+# Without it, a difference of 0.00001 flipped English to dense only (0.9 -> 1.0) after a
+# content change (2026-12-01; docs/eval/experiments.md).
+RANK_TIE = 1e-4
+
+
+def choose_weights(scores: Sequence[tuple[float, float, float]]) -> tuple[float, float, float]:
+    """The best (objective, dense weight, companion weight); among near-ties (RANK_TIE), the
+    smaller companion weight, then the smaller dense weight."""
+    top = max(s[0] for s in scores)
+    tied = [s for s in scores if s[0] >= top - RANK_TIE]
+    _, wd, wc = min(tied, key=lambda s: (s[2], s[1]))
+    return top, wd, wc
+
+
 def calibrate(index: KnowledgeIndex, items: Sequence[Prepared],
               base: RetrievalTuning) -> RetrievalTuning:
     """Fit every calibrated value of `bot/retrieval.yml` on `items` (never on the test split)."""
@@ -215,9 +232,9 @@ def calibrate(index: KnowledgeIndex, items: Sequence[Prepared],
                         companion_weight={**tuning.companion_weight, lang: wc},
                         dense_weight={**tuning.dense_weight, lang: float(wd)},
                         lexical_weight={**tuning.lexical_weight, lang: round(1 - float(wd), 1)})
-                    scores.append((_rank_objective(index, subset, trial, "hybrid"), -wc,
+                    scores.append((_rank_objective(index, subset, trial, "hybrid"),
                                    float(wd), wc))
-            value, _, wd, wc = max(scores)
+            value, wd, wc = choose_weights(scores)
             weights[lang] = (wd, wc)
             total += value
         if best is None or total > best[0] + 1e-9:

@@ -91,3 +91,14 @@ def test_suggestions_are_offered_on_at_most_a_quarter_of_off_topic_questions(mon
     threshold = calibration._fit_suggest_threshold(None, items, tuning)
     assert 0.5 < threshold <= 0.6
     assert sum(c >= threshold for c in confidences) == 2
+
+
+def test_a_near_tie_between_fusion_weights_keeps_the_lexical_share():
+    """A difference far below one question's move among the first ranks is not evidence:
+    the smaller dense weight (more BM25) wins it; a real difference still decides."""
+    near = [(1.33005952, 0.9, 0.0), (1.33006603, 1.0, 0.0), (1.2959, 0.8, 0.0)]
+    assert calibration.choose_weights(near)[1:] == (0.9, 0.0)
+    real = [(1.3093, 0.9, 0.0), (1.3301, 1.0, 0.0)]
+    assert calibration.choose_weights(real) == (1.3301, 1.0, 0.0)
+    companions = [(1.2, 0.9, 0.3), (1.2, 0.9, 0.0), (1.2, 1.0, 0.0)]
+    assert calibration.choose_weights(companions)[1:] == (0.9, 0.0)
