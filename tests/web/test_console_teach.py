@@ -475,6 +475,11 @@ def test_add_a_section_to_an_article_from_a_group(app, logged_in, knowledge_dir)
         as_text=True)
     assert 'name="cite" value="guide"' in html and "Tmall Global merchant guide" in html
     assert ">faut un CA minimum pr tmall ?</textarea>" in html
+    other = logged_in.get(f"/console/teach/section?ids={ids[0]}&article=../../etc/passwd")
+    assert other.status_code == 200 and 'class="new-section"' not in other.get_data(as_text=True)
+    unknown = logged_in.post("/console/teach/section", data=section_form(html, article="absent"))
+    assert unknown.status_code == 400
+    assert "Cet article n&#39;existe pas" in unknown.get_data(as_text=True)
     incomplete = logged_in.post("/console/teach/section",
                                 data=section_form(html, heading_en="", text_en=""))
     assert incomplete.status_code == 400

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
 from flask import request
 from werkzeug.datastructures import MultiDict
 
@@ -32,14 +31,9 @@ def _article(settings: Settings, article_id: str) -> dict[str, Any] | None:
         if text is None:
             return None
         files[lang] = text
-    try:
-        meta = yaml.safe_load(files["fr"].split("\n---", 1)[0].lstrip("-\ufeff\n")) or {}
-    except yaml.YAMLError:
-        meta = {}
-    sources = [s for s in (meta.get("sources") or []) if isinstance(s, dict)] \
-        if isinstance(meta, dict) else []
-    return {"id": article_id, "title": meta.get("title", article_id) if isinstance(
-                meta, dict) else article_id,
+    meta = teaching.front_matter(files["fr"])
+    sources = [s for s in meta.get("sources") or [] if isinstance(s, dict)]
+    return {"id": article_id, "title": str(meta.get("title") or article_id),
             "sources": [{"id": str(s.get("id", "")), "title": str(s.get("title", "")),
                          "date": str(s.get("date", ""))} for s in sources],
             "hashes": {lang: publish.text_hash(text) for lang, text in files.items()}}

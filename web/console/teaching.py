@@ -95,13 +95,19 @@ def article_choices(settings: Settings) -> dict[str, list[dict[str, Any]]]:
     return choices
 
 
-def _title(text: str) -> str:
+def front_matter(text: str) -> dict[str, Any]:
+    """An article file's header as a dict ({} when it is missing or unreadable: the page
+    still opens, and `bot check` names the problem)."""
     parts = text.split("\n---", 1)
     try:
         meta = yaml.safe_load(parts[0].lstrip("-\ufeff\n")) if len(parts) == 2 else None
     except yaml.YAMLError:
-        return ""
-    return str(meta.get("title") or "") if isinstance(meta, dict) else ""
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def _title(text: str) -> str:
+    return str(front_matter(text).get("title") or "")
 
 
 # ------------------------------------------------------------------- build after a change
