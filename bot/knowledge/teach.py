@@ -49,11 +49,7 @@ def add_questions(text: str, questions: Sequence[str], section: str = ""
     article), in the style of the existing entries; and the questions really added (empty
     ones and those already listed, ignoring case and spaces, are skipped)."""
     lines = text.split("\n")
-    end = _front_matter_end(lines)
-    try:
-        meta = yaml.safe_load("\n".join(lines[1:end])) or {}
-    except yaml.YAMLError as exc:
-        raise TeachError("front-matter", "the front matter is not valid YAML") from exc
+    end, meta = _front_matter(lines)
     start = next((i for i in range(1, end) if lines[i].startswith("questions:")), None)
     existing = meta.get("questions") if isinstance(meta, dict) else None
     if start is None or not isinstance(existing, list) \
@@ -67,6 +63,33 @@ def add_questions(text: str, questions: Sequence[str], section: str = ""
         if cleaned and _key(cleaned) not in seen:
             seen.add(_key(cleaned))
             added.append(cleaned)
+    last, indent = _list_block(lines, start, end)
+    heading = json.dumps(section, ensure_ascii=False)
+    new = [f"{indent}- {{q: {json.dumps(q, ensure_ascii=False)}, section: {heading}}}"
+           if section else f"{indent}- {json.dumps(q, ensure_ascii=False)}" for q in added]
+    return "\n".join(lines[:last + 1] + new + lines[last + 1:]), added
+
+
+def _key(question: str) -> str:
+    return " ".join(question.casefold().split())
+
+
+def _front_matter(lines: list[str]) -> tuple[int, object]:
+    """The index of the line closing the front matter, and the front matter parsed."""
+    if not lines or lines[0].lstrip("\ufeff").strip() != "---":
+        raise TeachError("front-matter", "the file does not start with front matter")
+    end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
+    if end is None:
+        raise TeachError("front-matter", "the front matter is never closed")
+    try:
+        return end, yaml.safe_load("\n".join(lines[1:end])) or {}
+    except yaml.YAMLError as exc:
+        raise TeachError("front-matter", "the front matter is not valid YAML") from exc
+
+
+def _list_block(lines: list[str], start: int, end: int) -> tuple[int, str]:
+    """For the front-matter list field at line `start`: its last line (new entries go after
+    it) and the indent of its entries (new ones follow the file's style)."""
     last, indent = start, "  "
     for i in range(start + 1, end):
         line = lines[i]
@@ -77,14 +100,7 @@ def add_questions(text: str, questions: Sequence[str], section: str = ""
         entry = re.match(r"^(\s*)-(\s|$)", line)
         if entry and i == start + 1:
             indent = entry.group(1)
-    heading = json.dumps(section, ensure_ascii=False)
-    new = [f"{indent}- {{q: {json.dumps(q, ensure_ascii=False)}, section: {heading}}}"
-           if section else f"{indent}- {json.dumps(q, ensure_ascii=False)}" for q in added]
-    return "\n".join(lines[:last + 1] + new + lines[last + 1:]), added
-
-
-def _key(question: str) -> str:
-    return " ".join(question.casefold().split())
+    return last, indent
 
 
 def attach(ws: Workspace, article_id: str, lang: str, questions: Sequence[str],
@@ -223,11 +239,7 @@ def add_section(text: str, lang: str, heading: str, paragraph: str, cite: Sequen
     sources. A heading or a source id the article already has is refused: a second section
     of that title would shadow the first, and a source id is the article's own key."""
     lines = text.rstrip("\n").split("\n")
-    end = _front_matter_end(lines)
-    try:
-        meta = yaml.safe_load("\n".join(lines[1:end])) or {}
-    except yaml.YAMLError as exc:
-        raise TeachError("front-matter", "the front matter is not valid YAML") from exc
+    end, meta = _front_matter(lines)
     listed = meta.get("sources") if isinstance(meta, dict) else None
     start = next((i for i in range(1, end) if lines[i].startswith("sources:")), None)
     if start is None or not isinstance(listed, list):
@@ -238,28 +250,13 @@ def add_section(text: str, lang: str, heading: str, paragraph: str, cite: Sequen
     known = {str(s.get("id")) for s in listed if isinstance(s, dict)}
     if any(s.get("id", "") in known for s in sources):
         raise TeachError("source-exists", "a new source has the id of one the article lists")
-    last, indent = start, "  "
-    for i in range(start + 1, end):
-        if lines[i].strip() and not lines[i][0].isspace() and not lines[i].startswith("-"):
-            break  # the next field
-        if lines[i].strip():
-            last = i
-        entry = re.match(r"^(\s*)-\s", lines[i])
-        if entry and i == start + 1:
-            indent = entry.group(1)
+    last, indent = _list_block(lines, start, end)
     added = [line for s in sources for line in _source_lines(s, indent)]
     cited = list(dict.fromkeys([*cite, *(s.get("id", "") for s in sources)]))
     body = _section_lines(lang, heading, " ".join(paragraph.split()), cited)
     return "\n".join(lines[:last + 1] + added + lines[last + 1:] + [""] + body)
 
 
-def _front_matter_end(lines: list[str]) -> int:
-    if not lines or lines[0].lstrip("\ufeff").strip() != "---":
-        raise TeachError("front-matter", "the file does not start with front matter")
-    end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
-    if end is None:
-        raise TeachError("front-matter", "the front matter is never closed")
-    return end
 
 
 def create_section(ws: Workspace, section: NewSection, hashes: Mapping[str, str],
@@ -275,13 +272,13 @@ def create_section(ws: Workspace, section: NewSection, hashes: Mapping[str, str]
             if current is None:
                 raise TeachError("unknown-article", f"no article {lang}/{section.article_id}")
             heading, paragraph = section.texts[lang]
+            heading = " ".join(heading.split())
             wanted = add_section(current, lang, heading, paragraph, section.cite,
                                  section.sources)
-            wanted, added = add_questions(wanted, section.questions.get(lang, []),
-                                          " ".join(heading.split()))
+            wanted, added = add_questions(wanted, section.questions.get(lang, []), heading)
             change = KnowledgeChange(
                 advisor=advisor, kind="section", path=f"{lang}/{section.article_id}.md",
-                article_id=section.article_id, lang=lang, section=" ".join(heading.split()),
+                article_id=section.article_id, lang=lang, section=heading,
                 questions_json=json.dumps(added, ensure_ascii=False))
             writes.append(Write(path, hashes.get(lang, ""), current, wanted, change))
         return publish(ws, writes)
