@@ -10,7 +10,7 @@ from typing import Any
 from flask import request
 from werkzeug.datastructures import MultiDict
 
-from bot.knowledge import publish, teach
+from bot.knowledge import teach
 from bot.settings import LANGUAGES, Settings
 from web.console import teaching
 from web.console.core import bp, render
@@ -18,25 +18,16 @@ from web.console.draft import SOURCES, _prefill, form_questions, form_sources
 from web.console.teach import _ids, publish_form, teaching_workspace
 
 
-def _article(settings: Settings, article_id: str) -> dict[str, Any] | None:
-    """The article as the form needs it: title, the sources it lists (id, title, date) and
-    the hash of each language's file, so a change made meanwhile is a conflict."""
-    files: dict[str, str] = {}
-    for lang in LANGUAGES:
-        try:
-            path = publish.article_path(settings.knowledge_dir, article_id, lang)
-        except publish.TeachError:
-            return None
-        text = publish.read_text(path)
-        if text is None:
-            return None
-        files[lang] = text
-    meta = teaching.front_matter(files["fr"])
-    sources = [s for s in meta.get("sources") or [] if isinstance(s, dict)]
-    return {"id": article_id, "title": str(meta.get("title") or article_id),
-            "sources": [{"id": str(s.get("id", "")), "title": str(s.get("title", "")),
-                         "date": str(s.get("date", ""))} for s in sources],
-            "hashes": {lang: publish.text_hash(text) for lang, text in files.items()}}
+def _article(choices: dict[str, list[dict[str, Any]]], article_id: str
+             ) -> dict[str, Any] | None:
+    """The article as the form needs it, from the teach page's article list: title and
+    sources (of the French file; both list the same ids) and the hash of each language's
+    file, so a change made meanwhile is a conflict. None unless both files exist."""
+    found = {lang: a for lang in LANGUAGES for a in choices[lang] if a["id"] == article_id}
+    if set(found) != set(LANGUAGES):
+        return None
+    return {"id": article_id, "title": found["fr"]["title"], "sources": found["fr"]["sources"],
+            "hashes": {lang: a["hash"] for lang, a in found.items()}}
 
 
 def _section(form: MultiDict[str, str]) -> teach.NewSection:
@@ -49,11 +40,10 @@ def _section(form: MultiDict[str, str]) -> teach.NewSection:
 
 
 def _form(values: MultiDict[str, str], status: int = 200, **extra: Any) -> tuple[str, int]:
-    settings = Settings.from_env()
-    article = _article(settings, values.get("article", ""))
+    choices = teaching.article_choices(Settings.from_env())
     return render("section.html", status=status, section="unanswered", values=values,
-                  article=article, sources=range(SOURCES), langs=LANGUAGES,
-                  choices=teaching.article_choices(settings)["fr"], **extra)
+                  article=_article(choices, values.get("article", "")),
+                  sources=range(SOURCES), langs=LANGUAGES, choices=choices["fr"], **extra)
 
 
 @bp.get("/teach/section")

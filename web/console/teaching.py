@@ -84,18 +84,24 @@ def index_stamp(settings: Settings) -> str:
 
 
 def article_choices(settings: Settings) -> dict[str, list[dict[str, Any]]]:
-    """Per language, every article file: id, title, section headings and the hash the attach
-    form sends back (so a change made meanwhile is a conflict, not an overwrite)."""
+    """Per language, every article file: id, title, section headings, the sources it lists
+    (id, title, date) and the hash the attach and section forms send back (so a change made
+    meanwhile is a conflict, not an overwrite)."""
     choices: dict[str, list[dict[str, Any]]] = {lang: [] for lang in LANGUAGES}
     for lang in LANGUAGES:
         for path in sorted((settings.knowledge_dir / lang).glob("*.md")):
             text = path.read_bytes().decode("utf-8", "replace")
-            choices[lang].append({"id": path.stem, "title": _title(text) or path.stem,
-                                  "sections": HEADING.findall(text), "hash": text_hash(text)})
+            meta = _front_matter(text)
+            sources = [s for s in meta.get("sources") or [] if isinstance(s, dict)]
+            choices[lang].append({
+                "id": path.stem, "title": str(meta.get("title") or "") or path.stem,
+                "sections": HEADING.findall(text), "hash": text_hash(text),
+                "sources": [{key: str(s.get(key, "")) for key in ("id", "title", "date")}
+                            for s in sources]})
     return choices
 
 
-def front_matter(text: str) -> dict[str, Any]:
+def _front_matter(text: str) -> dict[str, Any]:
     """An article file's header as a dict ({} when it is missing or unreadable: the page
     still opens, and `bot check` names the problem)."""
     parts = text.split("\n---", 1)
@@ -104,10 +110,6 @@ def front_matter(text: str) -> dict[str, Any]:
     except yaml.YAMLError:
         return {}
     return meta if isinstance(meta, dict) else {}
-
-
-def _title(text: str) -> str:
-    return str(front_matter(text).get("title") or "")
 
 
 # ------------------------------------------------------------------- build after a change
