@@ -16,9 +16,11 @@ from web.strings import ui_strings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 FR = ui_strings()["fr"]
-# Declined today far below the gate (probability ~0.10 on 2026-12-01; the old question,
-# "Comment repérer un partenaire chinois sérieux ?", sat near it and a recalibration answered it).
-QUESTION = "Comment savoir si un grossiste de Canton est fiable ?"
+# A knowledge question (NLU ask_knowledge 0.999) declined far below the gate (probability ~0.14
+# on 2026-12-01). Earlier ones stopped fitting: "Comment repérer un partenaire chinois sérieux ?"
+# sat near the gate and a recalibration answered it; "Comment savoir si un grossiste de Canton
+# est fiable ?" became out_of_scope for the NLU once the new articles' questions joined it.
+QUESTION = "Comment savoir si un grossiste de Canton est sérieux pour nos produits ?"
 ARTICLE = "chinese-partners"
 EMAIL = "teach-browser@awex.be"
 
